@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { envVars, parseEnv } from '@herald/runtime';
+
+/** The config-api's configuration, from the environment (documented in the README). */
+export const configApiEnvSchema = z.object({
+  KAFKA_BROKERS: envVars.brokers(),
+  MONGODB_URI: envVars.mongoUri(),
+  /** Port of the HTTP API (and of /healthz, /readyz). */
+  PORT: envVars.port(8080),
+  /** Interface to bind; 127.0.0.1 unless you mean to expose it. */
+  HOST: envVars.host('127.0.0.1'),
+  /** The operator token: creates accounts, and may post events for any account. */
+  HERALD_ADMIN_TOKEN: z
+    .string({ error: 'is required: the operator token (at least 16 characters)' })
+    .min(16, 'must be at least 16 characters'),
+  /** Optional token that may only post events (for the host product). */
+  HERALD_INGEST_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Largest request body accepted, in bytes. */
+  HERALD_MAX_BODY_BYTES: envVars.positiveInt(1_048_576),
+  HERALD_TOPIC_PREFIX: z.string().default(''),
+  HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
+  LOG_LEVEL: envVars.logLevel(),
+});
+export type ConfigApiEnv = z.infer<typeof configApiEnvSchema>;
+
+export function readConfigApiEnv(env: Record<string, string | undefined> = process.env): ConfigApiEnv {
+  return parseEnv(configApiEnvSchema, env);
+}

@@ -1,0 +1,4 @@
+export * from './env.ts';
+export * from './app.ts';
+export * from './problem.ts';
+export * from './main.ts';

@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { topicNames } from '@herald/core';
+import { createKafkaBus } from '@herald/bus';
+import { createMongoStore } from '@herald/store';
+import { createLogger, onShutdown } from '@herald/runtime';
+import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
+import { createConfigApi } from './app.ts';
+
+export interface RunningConfigApi {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Runs the config-api against Kafka and MongoDB, as `herald config-api` does. */
+export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Promise<RunningConfigApi> {
+  const logger = createLogger('herald.config-api', env.LOG_LEVEL);
+  const topics = topicNames(env.HERALD_TOPIC_PREFIX);
+  const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-config-api', logger });
+  const store = createMongoStore({ uri: env.MONGODB_URI });
+  await store.init();
+  await bus.ensureTopics([topics.events, topics.eventsDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
+  const app = createConfigApi({
+    bus,
+    store,
+    logger,
+    topics,
+    adminToken: env.HERALD_ADMIN_TOKEN,
+    maxBodyBytes: env.HERALD_MAX_BODY_BYTES,
+    ...(env.HERALD_INGEST_TOKEN ? { ingestToken: env.HERALD_INGEST_TOKEN } : {}),
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: env.HOST, port }, 'config-api listening');
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeIdleConnections();
+      });
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export async function main(): Promise<void> {
+  const running = await runConfigApi();
+  onShutdown(createLogger('herald.config-api'), running.stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryIdFor, topicNames, type DeliveryJob, type Webhook } from '@herald/core';
+import { createMemoryBus, encodeJson, type Bus } from '@herald/bus';
+import { createMemoryStore, type Store } from '@herald/store';
+import { silentLogger } from '@herald/runtime';
+import { HttpSender, newSigningSecret } from '@herald/transport';
+import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
+import { loadPlugins } from './plugins.ts';
+import { eventually, startReceiver } from '../../../test/receiver.ts';
+
+const topics = topicNames('t.');
+let bus: Bus;
+let store: Store;
+let service: DeliveryService;
+let sender: HttpSender;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+afterEach(async () => {
+  await service?.stop();
+  await sender?.close();
+  await receiver?.close();
+  await bus?.close();
+  await store?.close();
+});
+
+function job(eventId: string, webhookId = 'wh_1'): DeliveryJob {
+  return {
+    deliveryId: deliveryIdFor(eventId, webhookId, null), account: 'acc_1', webhookId, schemaId: null, createdAt: new Date().toISOString(),
+    event: { id: eventId, type: 'ticket.created', account: 'acc_1', entity: { type: 'ticket', id: '1' }, action: 'new', occurredAt: '2026-11-24T10:55:27Z', data: { ref: 'T-1' } },
+  };
+}
+
+async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial<Webhook> = {}) {
+  bus = createMemoryBus();
+  store = createMemoryStore();
+  sender = new HttpSender();
+  receiver = await startReceiver(respond);
+  await store.webhooks.upsert({
+    id: 'wh_1', account: 'acc_1', name: 'one', url: `${receiver.url}/h`, method: 'POST', active: true, eventTypes: ['ticket.created'],
+    auth: { type: 'none' }, headers: {}, secret: newSigningSecret(), dedupWindowSeconds: 60, createdAt: new Date(), updatedAt: new Date(), ...hook,
+  });
+  service = createDeliveryService({
+    bus, store, sender, topics, logger: silentLogger(), plugins: await loadPlugins(), pollIntervalMs: 50,
+    settings: { timeoutMs: 1_000, retryPolicy: { schedule: [0.05, 0.05, 0.05, 0.05], jitter: 0 } },
+  });
+  await service.start();
+}
+
+describe('delivery service', () => {
+  it('delivers a job once, even when the job comes twice, and logs the attempt', async () => {
+    await setup(() => ({ status: 200 }));
+    const j = job('evt_1');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'succeeded', 'the delivery succeeded');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(1);
+    const attempts = await store.attempts.listForDelivery('acc_1', j.deliveryId);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ number: 1, success: true, response: { status: 200 } });
+  });
+
+  it('retries a failing endpoint until it answers 2xx: 3 failures then success = 4 attempts', async () => {
+    await setup((_r, n) => ({ status: n <= 3 ? 500 : 204 }));
+    const j = job('evt_2');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'succeeded', 'the delivery succeeded');
+    const attempts = await store.attempts.listForDelivery('acc_1', j.deliveryId);
+    expect(attempts.map((a) => [a.number, a.response?.status, a.success])).toEqual([[1, 500, false], [2, 500, false], [3, 500, false], [4, 204, true]]);
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it('marks a delivery failed after the last retry', async () => {
+    await setup(() => ({ status: 500 }));
+    const j = job('evt_3');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'failed', 'the delivery failed');
+    expect(await store.attempts.listForDelivery('acc_1', j.deliveryId)).toHaveLength(5);
+    expect((await store.deliveries.get('acc_1', j.deliveryId))?.nextAttemptAt).toBeNull();
+  });
+
+  it('stops the pending retries of a deleted webhook', async () => {
+    await setup(() => ({ status: 500 }), {});
+    const j = job('evt_4');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(() => receiver.received.length >= 1, 'the first attempt');
+    await store.webhooks.delete('acc_1', 'wh_1');
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'cancelled', 'the delivery was cancelled');
+    const n = receiver.received.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.length).toBe(n);
+    expect(n).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '@herald/core';
+import { envVars, parseEnv } from '@herald/runtime';
+
+/** The delivery app's configuration, from the environment (documented in the README). */
+export const deliveryEnvSchema = z.object({
+  /** Kafka bootstrap servers, comma-separated. */
+  KAFKA_BROKERS: envVars.brokers(),
+  /** MongoDB connection string. */
+  MONGODB_URI: envVars.mongoUri(),
+  /** Port of /healthz and /readyz. */
+  HEALTH_PORT: envVars.port(8082),
+  HOST: envVars.host('127.0.0.1'),
+  HERALD_TOPIC_PREFIX: z.string().default(''),
+  HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
+  HERALD_DELIVERY_GROUP: z.string().min(1).default('herald-delivery'),
+  /** Time allowed for one attempt (connect to last response byte). */
+  HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
+  /** Response bodies are logged up to this many bytes. */
+  HERALD_RESPONSE_BODY_LIMIT: envVars.positiveInt(65_536),
+  /** Attempts in flight at once, per instance. */
+  HERALD_DELIVERY_CONCURRENCY: envVars.positiveInt(64),
+  /** How often the retry scheduler looks for due deliveries. */
+  HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
+  /** Default retry delays in seconds, comma-separated (one entry per retry). */
+  HERALD_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
+    .transform((s) => s.split(',').map((x) => Number(x.trim())))
+    .refine((l) => l.length > 0 && l.every((n) => Number.isFinite(n) && n >= 0), 'must be a comma-separated list of seconds'),
+  /** Extra transport plugins to load, by package name, comma-separated. */
+  HERALD_PLUGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  LOG_LEVEL: envVars.logLevel(),
+});
+export type DeliveryEnv = z.infer<typeof deliveryEnvSchema>;
+
+export function readDeliveryEnv(env: Record<string, string | undefined> = process.env): DeliveryEnv {
+  return parseEnv(deliveryEnvSchema, env);
+}

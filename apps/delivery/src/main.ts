@@ -1,0 +1,72 @@
+import { topicNames } from '@herald/core';
+import { createKafkaBus } from '@herald/bus';
+import { createMongoStore } from '@herald/store';
+import { HttpSender } from '@herald/transport';
+import { createLogger, onShutdown, startHealthServer, type HealthServer } from '@herald/runtime';
+import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
+import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
+import { loadPlugins } from './plugins.ts';
+
+export interface RunningDelivery {
+  service: DeliveryService;
+  health: HealthServer;
+  stop(): Promise<void>;
+}
+
+/** Runs the delivery app against Kafka and MongoDB, as `herald delivery` does. */
+export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise<RunningDelivery> {
+  const logger = createLogger('herald.delivery', env.LOG_LEVEL);
+  const topics = topicNames(env.HERALD_TOPIC_PREFIX);
+  const plugins = await loadPlugins(env.HERALD_PLUGINS);
+  const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-delivery', logger });
+  const store = createMongoStore({ uri: env.MONGODB_URI });
+  await store.init();
+  await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
+  const sender = new HttpSender({ connectionsPerOrigin: Math.min(env.HERALD_DELIVERY_CONCURRENCY, 64) });
+  const service = createDeliveryService({
+    bus,
+    store,
+    logger,
+    sender,
+    plugins,
+    topics,
+    groupId: env.HERALD_DELIVERY_GROUP,
+    concurrency: env.HERALD_DELIVERY_CONCURRENCY,
+    pollIntervalMs: env.HERALD_RETRY_POLL_MS,
+    settings: {
+      timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS,
+      maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT,
+      retryPolicy: { schedule: env.HERALD_RETRY_SCHEDULE, jitter: 0.2 },
+    },
+  });
+  await service.start();
+  const health = await startHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HOST,
+    checks: [
+      { name: 'kafka', check: () => bus.ping() },
+      { name: 'mongodb', check: () => store.ping() },
+    ],
+  });
+  logger.info({ healthPort: health.port }, 'delivery ready');
+  const stop = async () => {
+    await service.stop();
+    await health.close();
+    await sender.close();
+    await bus.close();
+    await store.close();
+  };
+  return { service, health, stop };
+}
+
+export async function main(): Promise<void> {
+  const running = await runDelivery();
+  onShutdown(createLogger('herald.delivery'), running.stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

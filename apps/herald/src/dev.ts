@@ -1,0 +1,125 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { topicNames } from '@herald/core';
+import { createMemoryBus } from '@herald/bus';
+import { createMemoryStore } from '@herald/store';
+import { createLogger, envVars, parseEnv, type Logger } from '@herald/runtime';
+import { HttpSender } from '@herald/transport';
+import { createConfigApi } from '@herald/config-api';
+import { createMatcher } from '@herald/matcher';
+import { createDeliveryService, loadPlugins } from '@herald/delivery';
+import { readSeedFile } from './seed-file.ts';
+import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
+
+export const DEFAULT_DEV_SEED_FILE = fileURLToPath(new URL('../../../fixtures/dev-webhooks.json', import.meta.url));
+export const DEV_ADMIN_TOKEN = 'herald-dev-admin-token';
+
+/** `herald dev` settings (the README's table lists them). */
+export const devEnvSchema = z.object({
+  PORT: envVars.port(8080),
+  HOST: envVars.host('127.0.0.1'),
+  /** In dev mode the operator token has a well-known default; never use it elsewhere. */
+  HERALD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').default(DEV_ADMIN_TOKEN),
+  HERALD_SEED_FILE: z.string().default(DEFAULT_DEV_SEED_FILE),
+  /** Port of the demo receiver; 0 picks a free one, -1 turns it off. */
+  HERALD_DEV_RECEIVER_PORT: z.coerce.number().int().min(-1).max(65535).default(8090),
+  HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
+  HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
+  LOG_LEVEL: envVars.logLevel(),
+});
+export type DevEnv = z.infer<typeof devEnvSchema>;
+
+export interface Embedded {
+  apiUrl: string;
+  receiverUrl?: string;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Embedded mode (F21): the config-api, the matcher and the delivery engine in one process,
+ * over the in-memory bus and the in-process store. No Kafka, no MongoDB.
+ */
+export async function startEmbedded(
+  env: DevEnv = parseEnv(devEnvSchema),
+  hooks: { logger?: Logger; onReceived?: (r: ReceivedRequest) => void } = {},
+): Promise<Embedded> {
+  const logger = hooks.logger ?? createLogger('herald.dev', env.LOG_LEVEL);
+  const topics = topicNames();
+  const bus = createMemoryBus();
+  const store = createMemoryStore();
+  await store.init();
+  await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+  for (const w of await readSeedFile(env.HERALD_SEED_FILE)) await store.webhooks.upsert(w);
+
+  const receiver =
+    env.HERALD_DEV_RECEIVER_PORT >= 0
+      ? await startDemoReceiver({
+          port: env.HERALD_DEV_RECEIVER_PORT,
+          host: '127.0.0.1',
+          onRequest: (r) => {
+            hooks.onReceived?.(r);
+            logger.info({ receiver: { method: r.method, path: r.path, webhookId: r.headers['webhook-id'], body: r.body } }, 'demo receiver got a webhook');
+          },
+        })
+      : undefined;
+
+  const sender = new HttpSender();
+  const plugins = await loadPlugins();
+  const matcher = createMatcher({ bus, store, logger: logger.child({ app: 'matcher' }), topics, cacheTtlMs: 0 });
+  const delivery = createDeliveryService({
+    bus,
+    store,
+    logger: logger.child({ app: 'delivery' }),
+    sender,
+    plugins,
+    topics,
+    pollIntervalMs: env.HERALD_RETRY_POLL_MS,
+    settings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS },
+  });
+  await matcher.start();
+  await delivery.start();
+
+  const app = createConfigApi({ bus, store, logger: logger.child({ app: 'config-api' }), topics, adminToken: env.HERALD_ADMIN_TOKEN });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const apiUrl = `http://${env.HOST}:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl,
+    ...(receiver ? { receiverUrl: receiver.url } : {}),
+    adminToken: env.HERALD_ADMIN_TOKEN,
+    async stop() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await matcher.stop();
+      await delivery.stop();
+      await sender.close();
+      await receiver?.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export function devBanner(e: Embedded): string {
+  return [
+    '',
+    `Herald is running in embedded mode (no Kafka, no MongoDB; data lives in memory).`,
+    `  API:            ${e.apiUrl}   (operator token: ${e.adminToken})`,
+    e.receiverUrl ? `  Demo receiver:  ${e.receiverUrl}/hooks   (webhook wh_demo of account acc_demo)` : '',
+    '',
+    'Send an event:',
+    `  curl -s -X POST ${e.apiUrl}/v1/events -H 'authorization: Bearer ${e.adminToken}' -H 'content-type: application/json' \\`,
+    `    -d '{"id":"evt_1","type":"ticket.priority_changed","account":"acc_demo","entity":{"type":"ticket","id":"1042"},"action":"update","occurredAt":"2026-11-24T10:55:27Z","data":{"ref":"T-1042","priority":"high"}}'`,
+    '',
+    'Ctrl-C stops it.',
+    '',
+  ].join('\n');
+}

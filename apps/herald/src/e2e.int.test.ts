@@ -1,0 +1,152 @@
+/**
+ * The walking skeleton against the real services: Apache Kafka and FerretDB (MongoDB wire
+ * protocol). An event produced to Kafka, or posted to POST /v1/events, is matched, turned
+ * into a job, delivered to a local receiver with the default payload, and its attempt is
+ * in MongoDB; the same event id again makes no second delivery; a bad envelope goes to the
+ * dead-letter topic and the matcher moves on.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { deliveryIdFor, entityKey, topicNames, type EventEnvelope } from '@herald/core';
+import { createKafkaBus, decodeJson, encodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
+import { createMongoStore, type Store } from '@herald/store';
+import { silentLogger } from '@herald/runtime';
+import { HttpSender, newSigningSecret } from '@herald/transport';
+import { createConfigApi } from '@herald/config-api';
+import { createMatcher, DLQ_ERROR_HEADER, type Matcher } from '@herald/matcher';
+import { createDeliveryService, loadPlugins, type DeliveryService } from '@herald/delivery';
+import { kafkaBrokers, mongoUri, uniqueName } from '../../../test/services.ts';
+import { eventually, startReceiver } from '../../../test/receiver.ts';
+
+const ADMIN = 'e2e-admin-token-0123456789';
+const prefix = `${uniqueName('e2e')}.`;
+const topics = topicNames(prefix);
+const dbName = uniqueName('herald-e2e').replace(/[^a-zA-Z0-9_-]/g, '_');
+const secret = newSigningSecret();
+
+let bus: Bus;
+let store: Store;
+let matcher: Matcher;
+let delivery: DeliveryService;
+let sender: HttpSender;
+let server: Server;
+let api: string;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const dead: ConsumedMessage[] = [];
+
+function event(id: string, entityId = '1042'): EventEnvelope {
+  return {
+    id, type: 'ticket.priority_changed', account: 'acc_e2e', entity: { type: 'ticket', id: entityId },
+    action: 'update', occurredAt: new Date().toISOString(), data: { ref: `T-${entityId}`, priority: 'high' }, previous: { priority: 'low' },
+  };
+}
+
+beforeAll(async () => {
+  receiver = await startReceiver(() => ({ status: 200 }));
+  bus = createKafkaBus({ brokers: kafkaBrokers(), clientId: 'herald-e2e' });
+  store = createMongoStore({ uri: mongoUri(), dbName });
+  await store.init();
+  await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
+  await store.webhooks.upsert({
+    id: 'wh_e2e', account: 'acc_e2e', name: 'E2E receiver', url: `${receiver.url}/hooks`, method: 'POST', active: true,
+    eventTypes: ['ticket.priority_changed'], auth: { type: 'bearer', token: 'receiver-token' }, headers: {}, secret,
+    dedupWindowSeconds: 60, createdAt: new Date(), updatedAt: new Date(),
+  });
+  sender = new HttpSender();
+  matcher = createMatcher({ bus, store, logger: silentLogger(), topics, groupId: `${prefix}matcher`, cacheTtlMs: 1_000 });
+  delivery = createDeliveryService({ bus, store, sender, plugins: await loadPlugins(), logger: silentLogger(), topics, groupId: `${prefix}delivery`, pollIntervalMs: 200 });
+  await matcher.start();
+  await delivery.start();
+  await bus.subscribe({ groupId: `${prefix}dlq-probe`, topics: [topics.eventsDlq], handleBatch: async (b) => void dead.push(...b.messages) });
+  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, adminToken: ADMIN });
+  server = await new Promise((r) => {
+    const s = app.listen(0, '127.0.0.1', () => r(s));
+  });
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  await matcher?.stop();
+  await delivery?.stop();
+  await sender?.close();
+  await bus?.close();
+  await receiver?.close();
+  await store?.close();
+});
+
+const forEvent = (id: string) => receiver.received.filter((r) => (JSON.parse(r.body) as { event_id: string }).event_id === id);
+
+describe('walking skeleton on real Kafka and FerretDB', () => {
+  it('delivers an event produced to Kafka once, with the default payload, and logs the attempt in MongoDB', async () => {
+    const e = event('evt_kafka_1');
+    await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);
+    await eventually(() => forEvent(e.id).length === 1, 'the webhook at the receiver', 60_000);
+
+    const got = forEvent(e.id)[0]!;
+    expect(JSON.parse(got.body)).toEqual({
+      event_id: e.id, event_type: e.type, occurred_at: e.occurredAt, entity_id: '1042', entity_type: 'ticket',
+      action_type: 'update', result: { ref: 'T-1042', priority: 'high' },
+    });
+    expect(got.headers.authorization).toBe('Bearer receiver-token');
+    expect(new StandardWebhook(secret).verify(got.body, got.headers as Record<string, string>)).toBeTruthy();
+
+    const id = deliveryIdFor(e.id, 'wh_e2e', null);
+    await eventually(async () => (await store.deliveries.get('acc_e2e', id))?.status === 'succeeded', 'the delivery recorded as succeeded', 30_000);
+    const attempts = await store.attempts.listForDelivery('acc_e2e', id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ number: 1, success: true, request: { url: `${receiver.url}/hooks`, method: 'POST', body: got.body }, response: { status: 200 } });
+    expect(attempts[0]!.request.headers.authorization).toBe('********');
+    expect(attempts[0]!.durationMs).toBeGreaterThanOrEqual(0);
+
+    // The same event id produced again: no second delivery, no second attempt.
+    await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);
+    const marker = event('evt_kafka_marker');
+    await bus.publish(topics.events, [{ key: entityKey(marker), value: encodeJson(marker) }]);
+    await eventually(() => forEvent(marker.id).length === 1, 'a later event on the same key', 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(forEvent(e.id)).toHaveLength(1);
+    expect(await store.attempts.listForDelivery('acc_e2e', id)).toHaveLength(1);
+    expect((await store.deliveries.list('acc_e2e', { limit: 100 })).filter((d) => d.eventId === e.id)).toHaveLength(1);
+  });
+
+  it('delivers an event posted to POST /v1/events, idempotently on its id', async () => {
+    const e = event('evt_http_1', '77');
+    const post = () =>
+      fetch(`${api}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(e) });
+    const first = await post();
+    expect(first.status).toBe(202);
+    await eventually(() => forEvent(e.id).length === 1, 'the webhook at the receiver', 60_000);
+    expect((await post()).status).toBe(202);
+    const marker = event('evt_http_marker', '77');
+    await bus.publish(topics.events, [{ key: entityKey(marker), value: encodeJson(marker) }]);
+    await eventually(() => forEvent(marker.id).length === 1, 'a later event on the same key', 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(forEvent(e.id)).toHaveLength(1);
+  });
+
+  it('sends a bad envelope to herald.events.dlq with the reason, and goes on with the next event', async () => {
+    const bad = { ...event('evt_bad_1', '5'), action: 'exploded', data: 'not an object' };
+    const good = event('evt_after_bad', '5');
+    await bus.publish(topics.events, [
+      { key: 'acc_e2e:ticket:5', value: encodeJson(bad) },
+      { key: 'acc_e2e:ticket:5', value: Buffer.from('this is not json') },
+      { key: 'acc_e2e:ticket:5', value: encodeJson(good) },
+    ]);
+    await eventually(() => forEvent(good.id).length === 1, 'the good event after the bad ones', 60_000);
+    await eventually(() => dead.length >= 2, 'two messages on the dead-letter topic', 30_000);
+    const reasons = dead.map((m) => JSON.parse(m.headers[DLQ_ERROR_HEADER]!) as { field: string; message: string }[]);
+    expect(reasons[0]).toEqual(
+      expect.arrayContaining([
+        { field: '/action', message: 'must be one of new, update, delete' },
+        { field: '/data', message: 'must be a JSON object' },
+      ]),
+    );
+    expect(reasons[1]![0]!.message).toMatch(/not valid JSON/);
+    expect((decodeJson(dead[0]!.value) as { id: string }).id).toBe('evt_bad_1');
+    expect(forEvent('evt_bad_1')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './dev.ts';
+export * from './seed-file.ts';
+export * from './demo-receiver.ts';

@@ -1,0 +1,79 @@
+import { createMongoStore } from '@herald/store';
+import { createLogger, onShutdown, parseEnv, envVars } from '@herald/runtime';
+import { z } from 'zod';
+import { runConfigApi } from '@herald/config-api';
+import { runMatcher } from '@herald/matcher';
+import { runDelivery } from '@herald/delivery';
+import { devBanner, devEnvSchema, startEmbedded } from './dev.ts';
+import { readSeedFile } from './seed-file.ts';
+
+const USAGE = `Usage: herald <command>
+
+Commands:
+  dev          everything in one process, no Kafka and no MongoDB (embedded mode)
+  config-api   the REST API and the event intake (needs KAFKA_BROKERS, MONGODB_URI, HERALD_ADMIN_TOKEN)
+  matcher      matches events to webhooks (needs KAFKA_BROKERS, MONGODB_URI)
+  delivery     sends, retries and logs deliveries (needs KAFKA_BROKERS, MONGODB_URI)
+
+Configuration is read from the environment; see the README's table.`;
+
+/** Upserts the webhooks of HERALD_SEED_FILE into MongoDB, if the variable is set. */
+async function seedIfAsked(): Promise<void> {
+  const path = process.env.HERALD_SEED_FILE;
+  if (!path) return;
+  const { MONGODB_URI } = parseEnv(z.object({ MONGODB_URI: envVars.mongoUri() }));
+  const store = createMongoStore({ uri: MONGODB_URI });
+  try {
+    await store.init();
+    const webhooks = await readSeedFile(path);
+    for (const w of webhooks) await store.webhooks.upsert(w);
+    createLogger('herald').info({ path, webhooks: webhooks.length }, 'webhooks seeded');
+  } finally {
+    await store.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const command = argv[0];
+  switch (command) {
+    case 'dev': {
+      const embedded = await startEmbedded(parseEnv(devEnvSchema));
+      process.stdout.write(devBanner(embedded));
+      onShutdown(createLogger('herald.dev'), embedded.stop);
+      return;
+    }
+    case 'config-api': {
+      await seedIfAsked();
+      const r = await runConfigApi();
+      onShutdown(createLogger('herald.config-api'), r.stop);
+      return;
+    }
+    case 'matcher': {
+      await seedIfAsked();
+      const r = await runMatcher();
+      onShutdown(createLogger('herald.matcher'), r.stop);
+      return;
+    }
+    case 'delivery': {
+      await seedIfAsked();
+      const r = await runDelivery();
+      onShutdown(createLogger('herald.delivery'), r.stop);
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      if (command === undefined) process.exitCode = 2;
+      return;
+    default:
+      process.stderr.write(`herald: unknown command "${command}"\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

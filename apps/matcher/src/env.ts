@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { envVars, parseEnv } from '@herald/runtime';
+
+/** The matcher's configuration, from the environment (documented in the README). */
+export const matcherEnvSchema = z.object({
+  /** Kafka bootstrap servers, comma-separated. */
+  KAFKA_BROKERS: envVars.brokers(),
+  /** MongoDB connection string (the database holds webhooks and deliveries). */
+  MONGODB_URI: envVars.mongoUri(),
+  /** Port of /healthz and /readyz. */
+  HEALTH_PORT: envVars.port(8081),
+  /** Interface the health server binds to. */
+  HOST: envVars.host('127.0.0.1'),
+  /** Prefix for every Kafka topic name (e.g. `staging.`). */
+  HERALD_TOPIC_PREFIX: z.string().default(''),
+  /** Partitions of the topics Herald creates. */
+  HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
+  /** Consumer group of the matchers. */
+  HERALD_MATCHER_GROUP: z.string().min(1).default('herald-matcher'),
+  /** How long an account's configuration stays cached (backstop to herald.config). */
+  HERALD_CONFIG_CACHE_TTL_MS: envVars.nonNegativeInt(30_000),
+  LOG_LEVEL: envVars.logLevel(),
+});
+export type MatcherEnv = z.infer<typeof matcherEnvSchema>;
+
+export function readMatcherEnv(env: Record<string, string | undefined> = process.env): MatcherEnv {
+  return parseEnv(matcherEnvSchema, env);
+}

@@ -1,0 +1,55 @@
+import { topicNames } from '@herald/core';
+import { createKafkaBus } from '@herald/bus';
+import { createMongoStore } from '@herald/store';
+import { createLogger, onShutdown, startHealthServer, type HealthServer } from '@herald/runtime';
+import { readMatcherEnv, type MatcherEnv } from './env.ts';
+import { createMatcher, type Matcher } from './matcher-service.ts';
+
+export interface RunningMatcher {
+  matcher: Matcher;
+  health: HealthServer;
+  stop(): Promise<void>;
+}
+
+/** Runs the matcher against Kafka and MongoDB, as `herald matcher` does. */
+export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<RunningMatcher> {
+  const logger = createLogger('herald.matcher', env.LOG_LEVEL);
+  const topics = topicNames(env.HERALD_TOPIC_PREFIX);
+  const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-matcher', logger });
+  const store = createMongoStore({ uri: env.MONGODB_URI });
+  await store.init();
+  await bus.ensureTopics(
+    [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
+  );
+  const matcher = createMatcher({ bus, store, logger, topics, groupId: env.HERALD_MATCHER_GROUP, cacheTtlMs: env.HERALD_CONFIG_CACHE_TTL_MS });
+  await matcher.start();
+  const health = await startHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HOST,
+    checks: [
+      { name: 'kafka', check: () => bus.ping() },
+      { name: 'mongodb', check: () => store.ping() },
+    ],
+  });
+  logger.info({ healthPort: health.port }, 'matcher ready');
+  const stop = async () => {
+    await matcher.stop();
+    await health.close();
+    await bus.close();
+    await store.close();
+  };
+  return { matcher, health, stop };
+}
+
+/** Entry point when the app runs on its own (`tsx apps/matcher/src/main.ts`). */
+export async function main(): Promise<void> {
+  const running = await runMatcher();
+  onShutdown(createLogger('herald.matcher'), running.stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

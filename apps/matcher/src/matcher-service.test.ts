@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { topicNames, type DeliveryJob, type Webhook } from '@herald/core';
+import { createMemoryBus, decodeJson, encodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
+import { createMemoryStore, type Store } from '@herald/store';
+import { silentLogger } from '@herald/runtime';
+import { createMatcher, DLQ_ERROR_HEADER, type Matcher } from './matcher-service.ts';
+import { eventually } from '../../../test/receiver.ts';
+
+const topics = topicNames('t.');
+const hook: Webhook = {
+  id: 'wh_1', account: 'acc_1', name: 'one', url: 'https://example.invalid/h', method: 'POST', active: true,
+  eventTypes: ['ticket.created'], auth: { type: 'none' }, headers: {}, secret: 'whsec_x', dedupWindowSeconds: 60,
+  createdAt: new Date(0), updatedAt: new Date(0),
+};
+const event = (id: string, extra: object = {}) => ({
+  id, type: 'ticket.created', account: 'acc_1', entity: { type: 'ticket', id: '7' }, action: 'new',
+  occurredAt: '2026-11-24T10:55:27Z', data: { ref: 'T-7' }, ...extra,
+});
+
+let bus: Bus;
+let store: Store;
+let matcher: Matcher;
+
+async function setup() {
+  bus = createMemoryBus();
+  store = createMemoryStore();
+  await store.init();
+  await store.webhooks.upsert(hook);
+  matcher = createMatcher({ bus, store, logger: silentLogger(), topics, cacheTtlMs: 60_000 });
+  await matcher.start();
+  const jobs: DeliveryJob[] = [];
+  const dead: ConsumedMessage[] = [];
+  await bus.subscribe({ groupId: 'probe', topics: [topics.deliveries], handleBatch: async (b) => void jobs.push(...b.messages.map((m) => decodeJson(m.value) as DeliveryJob)) });
+  await bus.subscribe({ groupId: 'probe-dlq', topics: [topics.eventsDlq], handleBatch: async (b) => void dead.push(...b.messages) });
+  return { jobs, dead };
+}
+
+afterEach(async () => {
+  await matcher?.stop();
+  await bus?.close();
+  await store?.close();
+});
+
+describe('matcher service', () => {
+  it('turns an event into a job keyed by entity, and moves past bad envelopes to the DLQ', async () => {
+    const { jobs, dead } = await setup();
+    await bus.publish(topics.events, [
+      { key: 'acc_1:ticket:7', value: encodeJson(event('evt_bad', { action: 'created' })) },
+      { key: 'x', value: Buffer.from('{not json') },
+      { key: 'acc_1:ticket:7', value: encodeJson(event('evt_ok')) },
+    ]);
+    await eventually(() => jobs.length === 1 && dead.length === 2, 'one job and two dead letters');
+    expect(jobs[0]).toMatchObject({ account: 'acc_1', webhookId: 'wh_1', schemaId: null, event: { id: 'evt_ok' } });
+    expect(JSON.parse(dead[0]!.headers[DLQ_ERROR_HEADER]!)).toEqual([{ field: '/action', message: 'must be one of new, update, delete' }]);
+    expect(dead[0]!.value.toString()).toContain('evt_bad');
+    expect(JSON.parse(dead[1]!.headers[DLQ_ERROR_HEADER]!)[0].message).toMatch(/not valid JSON/);
+    expect(dead[1]!.headers['herald-source']).toMatch(/^t\.herald\.events\/0\/\d+$/);
+  });
+
+  it('sends nothing for an event no webhook subscribes to, and follows cache invalidation', async () => {
+    const { jobs } = await setup();
+    const deleted = (id: string) => encodeJson(event(id, { type: 'ticket.deleted', action: 'delete', data: undefined }));
+    await bus.publish(topics.events, [{ key: 'k', value: deleted('evt_0') }, { key: 'k', value: encodeJson(event('evt_1')) }]);
+    await eventually(() => jobs.length === 1, 'the job of evt_1');
+    await store.webhooks.upsert({ ...hook, eventTypes: ['ticket.deleted'] });
+    // Still cached: the old subscription holds until the cache is invalidated.
+    await bus.publish(topics.events, [{ key: 'k', value: deleted('evt_2') }, { key: 'k', value: encodeJson(event('evt_3')) }]);
+    await eventually(() => jobs.length === 2, 'the job of evt_3');
+    matcher.invalidate('acc_1');
+    await bus.publish(topics.events, [{ key: 'k', value: encodeJson(event('evt_4')) }, { key: 'k', value: deleted('evt_5') }]);
+    await eventually(() => jobs.length === 3, 'the job of evt_5');
+    expect(jobs.map((j) => j.event.id)).toEqual(['evt_1', 'evt_3', 'evt_5']);
+  });
+});

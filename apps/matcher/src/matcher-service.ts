@@ -1,0 +1,91 @@
+import { entityKey, topicNames, validateEnvelope, type FieldError, type TopicNames } from '@herald/core';
+import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
+import type { Store } from '@herald/store';
+import type { Logger } from '@herald/runtime';
+import { WebhookCache } from './webhook-cache.ts';
+import { matchEvent } from './match-event.ts';
+
+export interface MatcherOptions {
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  topics?: TopicNames;
+  groupId?: string;
+  cacheTtlMs?: number;
+}
+
+export interface Matcher {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Drops cached configuration (one account, or all). */
+  invalidate(account?: string): void;
+}
+
+/** The header that carries why a message went to a dead-letter topic. */
+export const DLQ_ERROR_HEADER = 'herald-error';
+
+/**
+ * Reads events from `herald.events`, matches each against its account's webhooks and
+ * produces one job per (event, webhook, schema) to `herald.deliveries`. A message that is
+ * not a valid envelope goes to `herald.events.dlq` with the reason, and the matcher moves
+ * on. A batch is committed only after Kafka acknowledged everything it produced.
+ */
+export function createMatcher(options: MatcherOptions): Matcher {
+  const { bus, store, logger } = options;
+  const topics = options.topics ?? topicNames();
+  const cache = new WebhookCache(store.webhooks, options.cacheTtlMs ?? 30_000);
+  let subscription: Subscription | undefined;
+
+  async function handleBatch(batch: Batch): Promise<void> {
+    const jobs: OutgoingMessage[] = [];
+    const dead: OutgoingMessage[] = [];
+    for (const m of batch.messages) {
+      let errors: FieldError[];
+      try {
+        const r = validateEnvelope(decodeJson(m.value));
+        if (r.ok) {
+          const webhooks = await cache.get(r.value.account);
+          for (const job of matchEvent(r.value, webhooks)) {
+            jobs.push({ key: entityKey(r.value), value: encodeJson(job), headers: { 'herald-event-id': r.value.id } });
+          }
+          continue;
+        }
+        errors = r.errors;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'HERALD_VALIDATION') throw err; // store trouble: retry the batch
+        errors = (err as { errors: FieldError[] }).errors;
+      }
+      logger.warn({ topic: m.topic, partition: m.partition, offset: m.offset, errors }, 'invalid event sent to the dead-letter topic');
+      dead.push({
+        key: m.key,
+        value: m.value,
+        headers: {
+          ...m.headers,
+          [DLQ_ERROR_HEADER]: JSON.stringify(errors),
+          'herald-source': `${m.topic}/${m.partition}/${m.offset}`,
+        },
+      });
+    }
+    await Promise.all([
+      jobs.length > 0 ? bus.publish(topics.deliveries, jobs) : undefined,
+      dead.length > 0 ? bus.publish(topics.eventsDlq, dead) : undefined,
+    ]);
+    logger.debug({ partition: batch.partition, events: batch.messages.length, jobs: jobs.length, dead: dead.length }, 'batch matched');
+  }
+
+  return {
+    async start() {
+      subscription = await bus.subscribe({
+        groupId: options.groupId ?? 'herald-matcher',
+        topics: [topics.events],
+        handleBatch,
+      });
+      logger.info({ topic: topics.events }, 'matcher started');
+    },
+    async stop() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+    invalidate: (account) => cache.invalidate(account),
+  };
+}

@@ -1,0 +1,31 @@
+import type { Webhook } from '@herald/core';
+import type { WebhookRepository } from '@herald/store';
+
+/**
+ * Each account's webhooks, cached for `ttlMs` (0 = no cache). `invalidate` drops an account
+ * at once (herald.config tells the matcher what changed); the TTL is the backstop.
+ */
+export class WebhookCache {
+  readonly #entries = new Map<string, { at: number; webhooks: Promise<Webhook[]> }>();
+
+  constructor(
+    private readonly repo: WebhookRepository,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(account: string): Promise<Webhook[]> {
+    const hit = this.#entries.get(account);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.webhooks;
+    const webhooks = this.repo.list(account);
+    this.#entries.set(account, { at: this.now(), webhooks });
+    // A failed load must not stay cached.
+    webhooks.catch(() => this.#entries.delete(account));
+    return webhooks;
+  }
+
+  invalidate(account?: string): void {
+    if (account === undefined) this.#entries.clear();
+    else this.#entries.delete(account);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The message bus contract. Two implementations pass the same contract suite
+ * (`./bus.contract.ts`): Kafka (kafkajs, production) and in-memory (embedded mode, unit tests).
+ *
+ * Semantics both honour:
+ * - `publish` resolves only once every message is durably acknowledged (Kafka: acks=all).
+ * - Messages with the same key keep their order (they share a partition).
+ * - A consumer group receives each message at least once; a batch's offsets are committed
+ *   only after `handleBatch` resolves. If it throws, the same messages are handed again
+ *   (after `retryDelayMs`), so nothing is skipped.
+ * - Each group gets every message; instances of one group share the partitions.
+ */
+export interface OutgoingMessage {
+  /** Partition key; messages with the same key keep their order. */
+  key: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  /** Broker timestamp, ms since epoch. */
+  timestamp: number;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. Default true. */
+  fromBeginning?: boolean;
+  /** Called with each batch; resolve to commit it, throw to have it handed again. */
+  handleBatch: (batch: Batch) => Promise<void>;
+  /** Wait before handing a failed batch again. Default 500 ms. */
+  retryDelayMs?: number;
+}
+
+export interface Subscription {
+  /** Stops consuming; resolves after the batch in hand finished (and was committed if it succeeded). */
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'memory';
+  /** Creates the topics that do not exist yet (existing ones are left as they are). */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Throws when the bus cannot be reached (used by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

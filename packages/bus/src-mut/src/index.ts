@@ -1,0 +1,14 @@
+export type {
+  Batch,
+  Bus,
+  ConsumedMessage,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from './bus.ts';
+export type { BusLogger } from './bus-logger.ts';
+export { createKafkaBus, CONSUMER_DEFAULTS, type KafkaBusOptions } from './kafka-bus.ts';
+export { createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
+export { decodeJson, encodeJson } from './json-codec.ts';
+export { partitionForKey } from './key-partition.ts';

@@ -1,0 +1,300 @@
+import { HeraldError, isHeraldError } from '@herald/core';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import { abortableDelay } from './abortable-delay.ts';
+import type { Bus, ConsumedMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
+import type { BusLogger } from './bus-logger.ts';
+import { LazyClient } from './lazy-client.ts';
+import { withTimeout } from './with-timeout.ts';
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Receives kafkajs' warnings and errors, and the bus' own. Without one, kafkajs logs nothing. */
+  logger?: BusLogger;
+  /** Prepended to every topic name on the broker (e.g. `staging.`); consumed messages carry the name without it. */
+  topicPrefix?: string;
+  /** Replication factor of the topics ensureTopics creates. Default: the broker's `default.replication.factor`. */
+  replicationFactor?: number;
+  /** Overrides of the consumer settings; the defaults favour low latency (see CONSUMER_DEFAULTS). */
+  consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  /** How long ping() waits for the cluster to answer. Default 3000 ms. */
+  pingTimeoutMs?: number;
+}
+
+/** Consumer settings: fetch returns after at most 100 ms, and a dead member is noticed within 10 s. */
+export const CONSUMER_DEFAULTS = {
+  maxWaitTimeInMs: 100,
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1_000,
+  rebalanceTimeout: 10_000,
+  allowAutoTopicCreation: true,
+} as const satisfies Partial<ConsumerConfig>;
+
+const DEFAULT_RETRY_DELAY_MS = 500;
+/** How long subscribe() waits for the first fetch, which fixes where a new group starts. */
+const FIRST_FETCH_TIMEOUT_MS = 30_000;
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value !== undefined) out[name] = value.toString();
+  }
+  return out;
+}
+
+function isTopicAlreadyExists(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { type?: unknown; errors?: unknown; cause?: unknown };
+  if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isTopicAlreadyExists);
+  return e.cause !== undefined && e.cause !== err && isTopicAlreadyExists(e.cause);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const logger = options.logger;
+  const prefix = options.topicPrefix ?? '';
+  const onBroker = (topic: string): string => prefix + topic;
+  const fromBroker = (topic: string): string => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
+  const consumerSettings = { ...CONSUMER_DEFAULTS, ...options.consumer };
+  const pingTimeoutMs = options.pingTimeoutMs ?? 3_000;
+
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!logger) return;
+      const { message, timestamp: _timestamp, logger: _name, ...fields } = entry.log;
+      const logged = { kafkajs: entry.namespace, ...fields };
+      if (entry.level === logLevel.ERROR) logger.error(logged, String(message));
+      else if (entry.level === logLevel.WARN) logger.warn(logged, String(message));
+      else logger.info(logged, String(message));
+    },
+  });
+
+  const producer = new LazyClient<Producer>(() =>
+    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, allowAutoTopicCreation: true }),
+  );
+  const admin = new LazyClient<Admin>(() => kafka.admin());
+  // ping() has an admin of its own that never retries, so a ping of an unreachable cluster
+  // fails fast and leaves no retry timers behind.
+  const pingAdmin = new LazyClient<Admin>(() => kafka.admin({ retry: { retries: 0 } }));
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  function assertOpen(): void {
+    if (closed) throw new HeraldError('HERALD_UNAVAILABLE', 'The Kafka bus is closed');
+  }
+
+  function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key === null ? null : message.key.toString('utf8'),
+      value: message.value ?? Buffer.alloc(0),
+      headers: headersOf(message.headers),
+      timestamp: Number(message.timestamp),
+    };
+  }
+
+  /**
+   * The eachBatch of one subscription. kafkajs fetches the next batch of a partition from its
+   * last *resolved* offset, so leaving a failed batch unresolved is what hands it again; a
+   * batch is resolved and committed only after handleBatch resolved.
+   */
+  function batchHandler(subscribeOptions: SubscribeOptions, stopping: AbortSignal) {
+    const retryDelayMs = subscribeOptions.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+
+    /** Waits before the failed batch is fetched again, heartbeating so the group keeps the member. */
+    async function waitBeforeRetry(payload: EachBatchPayload): Promise<void> {
+      const until = Date.now() + retryDelayMs;
+      for (;;) {
+        const left = until - Date.now();
+        if (left <= 0 || stopping.aborted || !payload.isRunning()) return;
+        await abortableDelay(Math.min(left, consumerSettings.heartbeatInterval), stopping);
+        if (!stopping.aborted && payload.isRunning()) await payload.heartbeat();
+      }
+    }
+
+    return async (payload: EachBatchPayload): Promise<void> => {
+      const { batch } = payload;
+      if (batch.messages.length === 0 || stopping.aborted || !payload.isRunning() || payload.isStale()) return;
+      // A rebalance under way shows here (heartbeat throws, kafkajs re-joins): the batch stays
+      // unhandled for whoever owns the partition afterwards, instead of going to a member about to lose it.
+      await payload.heartbeat();
+      const topic = fromBroker(batch.topic);
+      const messages = batch.messages.map((m) => toConsumed(topic, batch.partition, m));
+      try {
+        await subscribeOptions.handleBatch({ topic, partition: batch.partition, messages });
+      } catch (err) {
+        logger?.warn(
+          { err, groupId: subscribeOptions.groupId, topic, partition: batch.partition, offset: batch.firstOffset(), retryDelayMs },
+          'handleBatch failed; the batch will be handed again',
+        );
+        await waitBeforeRetry(payload);
+        return;
+      }
+      const lastOffset = batch.lastOffset();
+      payload.resolveOffset(lastOffset);
+      // Commits even when stop() was called meanwhile (consumer.commitOffsets would not), so
+      // the batch in hand at stop() is not handed again.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+      });
+    };
+  }
+
+  /** Resolves after the consumer's first fetch, by which it joined and fixed its start offsets; rejects if it crashes first. */
+  function firstFetchOf(consumer: Consumer): { done: Promise<void>; dispose: () => void } {
+    const removers: Array<() => void> = [];
+    const done = new Promise<void>((resolve, reject) => {
+      removers.push(consumer.on(consumer.events.FETCH, () => resolve()));
+      removers.push(consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error)));
+    });
+    return { done, dispose: () => removers.forEach((remove) => remove()) };
+  }
+
+  async function subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
+    assertOpen();
+    if (!subscribeOptions.groupId) {
+      throw HeraldError.validation('Invalid subscription', [{ field: '/groupId', message: 'must not be empty' }]);
+    }
+    if (subscribeOptions.topics.length === 0) {
+      throw HeraldError.validation('Invalid subscription', [{ field: '/topics', message: 'must name at least one topic' }]);
+    }
+    const { groupId } = subscribeOptions;
+    const consumer = kafka.consumer({ ...consumerSettings, groupId });
+    const stopping = new AbortController();
+    let stopped: Promise<void> | undefined;
+    const subscription: Subscription = {
+      stop: () =>
+        (stopped ??= (async () => {
+          stopping.abort(); // ends a retry wait at once
+          try {
+            await consumer.disconnect(); // kafkajs lets the batch in hand finish first
+          } finally {
+            subscriptions.delete(subscription);
+          }
+        })()),
+    };
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      logger?.error(
+        { err: error, groupId, restart },
+        restart ? 'The Kafka consumer crashed and restarts' : 'The Kafka consumer crashed and stopped consuming',
+      );
+    });
+
+    subscriptions.add(subscription);
+    const firstFetch = firstFetchOf(consumer);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [...new Set(subscribeOptions.topics)].map(onBroker),
+        fromBeginning: subscribeOptions.fromBeginning ?? true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: batchHandler(subscribeOptions, stopping.signal),
+      });
+      await withTimeout(firstFetch.done, FIRST_FETCH_TIMEOUT_MS, () =>
+        new HeraldError('HERALD_UNAVAILABLE', `The consumer of group ${groupId} did not fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`),
+      );
+      assertOpen();
+    } catch (err) {
+      await subscription.stop().catch(() => {});
+      throw isHeraldError(err)
+        ? err
+        : new HeraldError('HERALD_UNAVAILABLE', `Cannot subscribe group ${groupId}: ${messageOf(err)}`, { cause: err });
+    } finally {
+      firstFetch.dispose();
+    }
+    return subscription;
+  }
+
+  return {
+    kind: 'kafka',
+
+    async ensureTopics(specs: TopicSpec[]): Promise<void> {
+      assertOpen();
+      for (const spec of specs) {
+        if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+          throw HeraldError.validation('Invalid partition count', [
+            { field: '/partitions', message: 'must be a whole number of at least 1' },
+          ]);
+        }
+      }
+      const client = await admin.get();
+      const existing = new Set(await client.listTopics());
+      const missing = new Map<string, number>();
+      for (const spec of specs) {
+        const topic = onBroker(spec.topic);
+        if (!existing.has(topic) && !missing.has(topic)) missing.set(topic, spec.partitions);
+      }
+      if (missing.size === 0) return;
+      try {
+        await client.createTopics({
+          waitForLeaders: true,
+          topics: [...missing].map(([topic, numPartitions]) => ({
+            topic,
+            numPartitions,
+            ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
+          })),
+        });
+      } catch (err) {
+        // Created by someone else between listTopics and createTopics: that is what we wanted.
+        if (!isTopicAlreadyExists(err)) throw err;
+      }
+    },
+
+    async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+      assertOpen();
+      if (messages.length === 0) return;
+      const client = await producer.get();
+      await client.send({
+        topic: onBroker(topic),
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+      });
+    },
+
+    subscribe,
+
+    async ping(): Promise<void> {
+      assertOpen();
+      try {
+        await withTimeout(
+          pingAdmin.get().then((client) => client.describeCluster()),
+          pingTimeoutMs,
+          () => new HeraldError('HERALD_UNAVAILABLE', `Kafka did not answer within ${pingTimeoutMs} ms`),
+        );
+      } catch (err) {
+        await pingAdmin.disconnect().catch(() => {}); // start afresh next time
+        throw isHeraldError(err)
+          ? err
+          : new HeraldError('HERALD_UNAVAILABLE', `Kafka cannot be reached: ${messageOf(err)}`, { cause: err });
+      }
+    },
+
+    close(): Promise<void> {
+      closed = true;
+      closing ??= (async () => {
+        await Promise.allSettled([...subscriptions].map((s) => s.stop()));
+        await Promise.allSettled([producer.disconnect(), admin.disconnect(), pingAdmin.disconnect()]);
+      })();
+      return closing;
+    },
+  };
+}

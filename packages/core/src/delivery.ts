@@ -1,0 +1,82 @@
+import type { EventEnvelope } from './envelope.ts';
+
+/** The Kafka value on `herald.deliveries`: one (event, webhook, schema) to send. */
+export interface DeliveryJob {
+  deliveryId: string;
+  account: string;
+  webhookId: string;
+  /** null = the default payload (F5). */
+  schemaId: string | null;
+  event: EventEnvelope;
+  /** When the matcher produced the job (ISO 8601). */
+  createdAt: string;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'suppressed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A delivery: one message for one webhook, tried until acknowledged or out of retries. */
+export interface Delivery {
+  id: string;
+  account: string;
+  webhookId: string;
+  schemaId: string | null;
+  eventId: string;
+  eventType: string;
+  entity: { type: string; id: string };
+  event: EventEnvelope;
+  status: DeliveryStatus;
+  /** How many attempts were made so far. */
+  attempts: number;
+  /** When the next attempt is due; null once final. */
+  nextAttemptAt: Date | null;
+  /** A worker holds the delivery until then; another may take it over after. */
+  leaseUntil: Date | null;
+  lastError?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AttemptErrorClass =
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'dns'
+  | 'tls'
+  | 'ssrf_blocked'
+  | 'http_status'
+  | 'response_too_large'
+  | 'render'
+  | 'plugin'
+  | 'network';
+
+export interface AttemptRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AttemptResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The body was cut at the configured limit. */
+  truncated: boolean;
+}
+
+/** One try of a delivery, as the log shows it (secrets masked). */
+export interface Attempt {
+  id: string;
+  account: string;
+  deliveryId: string;
+  webhookId: string;
+  /** 1 for the first attempt. */
+  number: number;
+  startedAt: Date;
+  durationMs: number;
+  request: AttemptRequest;
+  response?: AttemptResponse;
+  error?: { class: AttemptErrorClass; message: string };
+  success: boolean;
+}

@@ -1,0 +1,33 @@
+/** The transport plugin settings of a webhook: `type` names the plugin, the rest is its config. */
+export interface WebhookAuth {
+  type: string;
+  [setting: string]: unknown;
+}
+
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH';
+
+/** A customer's webhook (F1), as the store keeps it. Secrets are clear text only in memory. */
+export interface Webhook {
+  id: string;
+  account: string;
+  name: string;
+  description?: string;
+  url: string;
+  method: HttpMethod;
+  active: boolean;
+  /** Subscribed event types; empty = receives only what event rules send it. */
+  eventTypes: string[];
+  /** Project scope; absent = all projects of the account. */
+  projects?: string[];
+  auth: WebhookAuth;
+  headers: Record<string, string>;
+  /** Standard Webhooks signing secret, `whsec_…`. */
+  secret: string;
+  /** Default schema id; absent = the default payload (F5). */
+  schema?: string;
+  dedupWindowSeconds: number;
+  retry?: { schedule: number[] };
+  timeoutMs?: number;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { HeraldError } from '@herald/core';
+
+/**
+ * Parses the environment once at start-up against a zod schema. A bad or missing variable
+ * stops the process with a message naming each variable and what is wrong with it.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const r = schema.safeParse(env);
+  if (r.success) return r.data;
+  const errors = r.error.issues.map((i) => ({ field: String(i.path[0] ?? ''), message: i.message }));
+  throw new HeraldError(
+    'HERALD_CONFIG_INVALID',
+    `Invalid configuration: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+    { errors },
+  );
+}
+
+/** Common variable shapes. */
+export const envVars = {
+  port: (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt),
+  host: (dflt: string) => z.string().min(1).default(dflt),
+  positiveInt: (dflt: number) => z.coerce.number().int().positive().default(dflt),
+  nonNegativeInt: (dflt: number) => z.coerce.number().int().min(0).default(dflt),
+  brokers: () =>
+    z
+      .string({ error: 'is required (comma-separated host:port list, e.g. 127.0.0.1:9092)' })
+      .min(1, 'is required (comma-separated host:port list, e.g. 127.0.0.1:9092)')
+      .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+      .refine((l) => l.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be a comma-separated list of host:port'),
+  mongoUri: () =>
+    z
+      .string({ error: 'is required (e.g. mongodb://127.0.0.1:27017/herald)' })
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};

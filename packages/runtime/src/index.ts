@@ -1,0 +1,4 @@
+export * from './logger.ts';
+export * from './env.ts';
+export * from './health-server.ts';
+export * from './shutdown.ts';

@@ -1,0 +1,133 @@
+import type { Delivery } from '@herald/core';
+import type { AccountId, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../repositories.ts';
+import { assertListLimit, unknownCursorError } from '../internal/list-query.ts';
+import { initialDelivery, uniqueById } from '../internal/new-delivery.ts';
+import { copyDelivery } from './copy.ts';
+
+interface Stored {
+  delivery: Delivery;
+  /** Who holds the lease; kept beside the delivery, as the MongoDB document keeps it. */
+  leaseOwner: string | null;
+}
+
+/** Latest first: `createdAt` descending, then id descending. */
+function latestFirst(a: Delivery, b: Delivery): number {
+  const byTime = b.createdAt.getTime() - a.createdAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Soonest due first: `nextAttemptAt` ascending, then id ascending. */
+function soonestDue(a: Delivery, b: Delivery): number {
+  const byTime = (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function isClaimable(d: Delivery, now: Date): boolean {
+  return (
+    d.status === 'pending' &&
+    d.nextAttemptAt !== null &&
+    d.nextAttemptAt.getTime() <= now.getTime() &&
+    (d.leaseUntil === null || d.leaseUntil.getTime() < now.getTime())
+  );
+}
+
+export class MemoryDeliveryRepository implements DeliveryRepository {
+  readonly #byId = new Map<string, Stored>();
+
+  async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
+    const now = new Date();
+    const inserted: string[] = [];
+    for (const d of uniqueById(deliveries)) {
+      if (this.#byId.has(d.id)) continue;
+      this.#byId.set(d.id, { delivery: copyDelivery(initialDelivery(d, now)), leaseOwner: null });
+      inserted.push(d.id);
+    }
+    return { inserted };
+  }
+
+  async get(account: AccountId, id: string): Promise<Delivery | null> {
+    const stored = this.#find(account, id);
+    return stored ? copyDelivery(stored.delivery) : null;
+  }
+
+  async list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]> {
+    assertListLimit(query.limit);
+    let cursor: Delivery | undefined;
+    if (query.after !== undefined) {
+      cursor = this.#find(account, query.after)?.delivery;
+      if (!cursor) throw unknownCursorError();
+    }
+    const page: Delivery[] = [];
+    for (const { delivery: d } of this.#byId.values()) {
+      if (d.account !== account) continue;
+      if (query.webhookId !== undefined && d.webhookId !== query.webhookId) continue;
+      if (query.status !== undefined && d.status !== query.status) continue;
+      if (query.eventType !== undefined && d.eventType !== query.eventType) continue;
+      if (cursor && latestFirst(cursor, d) >= 0) continue;
+      page.push(d);
+    }
+    return page.sort(latestFirst).slice(0, query.limit).map(copyDelivery);
+  }
+
+  async claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date = new Date()): Promise<Delivery | null> {
+    const stored = this.#find(account, id);
+    if (!stored || !isClaimable(stored.delivery, now)) return null;
+    this.#lease(stored, owner, leaseMs, now);
+    return copyDelivery(stored.delivery);
+  }
+
+  async claimDueAcrossAccounts(owner: string, leaseMs: number, limit: number, now: Date = new Date()): Promise<Delivery[]> {
+    const due = [...this.#byId.values()]
+      .filter((s) => isClaimable(s.delivery, now))
+      .sort((a, b) => soonestDue(a.delivery, b.delivery))
+      .slice(0, Math.max(0, limit));
+    return due.map((stored) => {
+      this.#lease(stored, owner, leaseMs, now);
+      return copyDelivery(stored.delivery);
+    });
+  }
+
+  async complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+    const stored = this.#find(account, id);
+    if (!stored || stored.leaseOwner !== owner || stored.delivery.status !== 'pending') return false;
+    const d = stored.delivery;
+    d.status = outcome.status;
+    d.attempts = outcome.attempts;
+    d.nextAttemptAt = outcome.nextAttemptAt === null ? null : new Date(outcome.nextAttemptAt.getTime());
+    if (outcome.lastError !== undefined) d.lastError = outcome.lastError;
+    else delete d.lastError;
+    d.leaseUntil = null;
+    d.updatedAt = new Date();
+    stored.leaseOwner = null;
+    return true;
+  }
+
+  async cancelPendingForWebhook(account: AccountId, webhookId: string): Promise<number> {
+    const now = new Date();
+    let cancelled = 0;
+    for (const stored of this.#byId.values()) {
+      const d = stored.delivery;
+      if (d.account !== account || d.webhookId !== webhookId || d.status !== 'pending') continue;
+      d.status = 'cancelled';
+      d.nextAttemptAt = null;
+      d.leaseUntil = null;
+      d.updatedAt = now;
+      stored.leaseOwner = null;
+      cancelled++;
+    }
+    return cancelled;
+  }
+
+  #find(account: AccountId, id: string): Stored | undefined {
+    const stored = this.#byId.get(id);
+    return stored && stored.delivery.account === account ? stored : undefined;
+  }
+
+  #lease(stored: Stored, owner: string, leaseMs: number, now: Date): void {
+    stored.delivery.leaseUntil = new Date(now.getTime() + leaseMs);
+    stored.delivery.updatedAt = new Date(now.getTime());
+    stored.leaseOwner = owner;
+  }
+}

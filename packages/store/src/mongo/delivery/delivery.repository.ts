@@ -1,0 +1,150 @@
+import type { FilterQuery, Model } from 'mongoose';
+import type { Delivery } from '@herald/core';
+import type { AccountId, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../../repositories.ts';
+import { assertListLimit, unknownCursorError } from '../../internal/list-query.ts';
+import { initialDelivery, uniqueById } from '../../internal/new-delivery.ts';
+import { duplicateIndexes } from '../duplicate-key.ts';
+import { toDelivery, toDeliveryDoc, type DeliveryDoc } from './delivery.schema.ts';
+import { LeaseTickets } from './lease-tickets.ts';
+
+/**
+ * How long a completion's ticket holds off claimers while its write lands. It only matters if
+ * the process dies between the two; the delivery is then claimable again after this.
+ */
+const COMPLETION_HOLD_MS = 60_000;
+
+/** Pending, due at `now`, and not leased (never, or the lease has run out). */
+function claimable(now: Date): FilterQuery<DeliveryDoc> {
+  return {
+    status: 'pending',
+    nextAttemptAt: { $lte: now },
+    $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
+  };
+}
+
+export class MongoDeliveryRepository implements DeliveryRepository {
+  readonly #model: Model<DeliveryDoc>;
+  readonly #tickets: LeaseTickets;
+
+  constructor(model: Model<DeliveryDoc>, tickets: LeaseTickets) {
+    this.#model = model;
+    this.#tickets = tickets;
+  }
+
+  async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
+    const batch = uniqueById(deliveries);
+    if (batch.length === 0) return { inserted: [] };
+    const now = new Date();
+    const docs = batch.map((d) => toDeliveryDoc(initialDelivery(d, now)));
+    try {
+      // Unordered: one duplicate does not stop the rest of the batch.
+      await this.#model.insertMany(docs, { ordered: false, lean: true });
+      return { inserted: batch.map((d) => d.id) };
+    } catch (err) {
+      const duplicates = duplicateIndexes(err, docs.length);
+      return { inserted: batch.filter((_, i) => !duplicates.has(i)).map((d) => d.id) };
+    }
+  }
+
+  async get(account: AccountId, id: string): Promise<Delivery | null> {
+    const doc = await this.#model.findOne({ _id: id, account }).lean<DeliveryDoc>();
+    return doc ? toDelivery(doc) : null;
+  }
+
+  async list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]> {
+    assertListLimit(query.limit);
+    const filter: FilterQuery<DeliveryDoc> = { account };
+    if (query.webhookId !== undefined) filter.webhookId = query.webhookId;
+    if (query.status !== undefined) filter.status = query.status;
+    if (query.eventType !== undefined) filter.eventType = query.eventType;
+    if (query.after !== undefined) {
+      const cursor = await this.#model.findOne({ _id: query.after, account }, { createdAt: 1 }).lean<Pick<DeliveryDoc, '_id' | 'createdAt'>>();
+      if (!cursor) throw unknownCursorError();
+      filter.$or = [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, _id: { $lt: cursor._id } }];
+    }
+    const docs = await this.#model.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit).lean<DeliveryDoc[]>();
+    return docs.map(toDelivery);
+  }
+
+  claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date = new Date()): Promise<Delivery | null> {
+    return this.#claim(account, id, owner, leaseMs, now);
+  }
+
+  async claimDueAcrossAccounts(owner: string, leaseMs: number, limit: number, now: Date = new Date()): Promise<Delivery[]> {
+    const wanted = Math.max(0, Math.floor(limit));
+    const claimed: Delivery[] = [];
+    const tried: string[] = [];
+    while (claimed.length < wanted) {
+      const filter = claimable(now);
+      if (tried.length > 0) filter._id = { $nin: tried };
+      const candidates = await this.#model
+        .find(filter, { _id: 1, account: 1 })
+        .sort({ nextAttemptAt: 1, _id: 1 })
+        .limit(wanted - claimed.length)
+        .lean<Pick<DeliveryDoc, '_id' | 'account'>[]>();
+      if (candidates.length === 0) break;
+      // Another scheduler may win some of them; those are skipped and the next ones fetched.
+      const results = await Promise.all(candidates.map((c) => this.#claim(c.account, c._id, owner, leaseMs, now)));
+      candidates.forEach((c) => tried.push(c._id));
+      for (const d of results) if (d) claimed.push(d);
+    }
+    return claimed;
+  }
+
+  async complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+    const fence: FilterQuery<DeliveryDoc> = { _id: id, account, status: 'pending', leaseOwner: owner };
+    const current = await this.#model.findOne(fence, { leaseGen: 1 }).lean<Pick<DeliveryDoc, '_id' | 'leaseGen'>>();
+    if (!current) return false;
+    const now = new Date();
+    const gen = current.leaseGen + 1;
+    const leaseUntil = new Date(now.getTime() + COMPLETION_HOLD_MS);
+    if (!(await this.#tickets.takeExactly({ account, deliveryId: id, gen, owner, leaseUntil }))) return false;
+
+    const set: Partial<DeliveryDoc> = {
+      status: outcome.status,
+      attempts: outcome.attempts,
+      nextAttemptAt: outcome.nextAttemptAt,
+      leaseUntil: null,
+      leaseOwner: null,
+      leaseGen: gen,
+      updatedAt: now,
+    };
+    if (outcome.lastError !== undefined) set.lastError = outcome.lastError;
+    const update = outcome.lastError === undefined ? { $set: set, $unset: { lastError: 1 } } : { $set: set };
+    const result = await this.#model.updateOne({ ...fence, leaseGen: current.leaseGen }, update);
+    if (result.matchedCount !== 1) {
+      await this.#tickets.release(id, gen);
+      return false;
+    }
+    await this.#tickets.clearUpTo(id, gen);
+    return true;
+  }
+
+  async cancelPendingForWebhook(account: AccountId, webhookId: string): Promise<number> {
+    const result = await this.#model.updateMany(
+      { account, webhookId, status: 'pending' },
+      { $set: { status: 'cancelled', nextAttemptAt: null, leaseUntil: null, leaseOwner: null, updatedAt: new Date() } },
+    );
+    return result.modifiedCount;
+  }
+
+  async #claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date): Promise<Delivery | null> {
+    const current = await this.#model.findOne({ _id: id, account, ...claimable(now) }, { leaseGen: 1 }).lean<Pick<DeliveryDoc, '_id' | 'leaseGen'>>();
+    if (!current) return null;
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const gen = await this.#tickets.takeNext({ account, deliveryId: id, owner, leaseUntil }, current.leaseGen, now);
+    if (gen === null) return null;
+    const doc = await this.#model
+      .findOneAndUpdate(
+        { _id: id, account, ...claimable(now), leaseGen: { $lt: gen } },
+        { $set: { leaseGen: gen, leaseOwner: owner, leaseUntil, updatedAt: now } },
+        { returnDocument: 'after' },
+      )
+      .lean<DeliveryDoc>();
+    if (!doc) {
+      await this.#tickets.release(id, gen);
+      return null;
+    }
+    return toDelivery(doc);
+  }
+}

@@ -1,0 +1,106 @@
+import { Schema } from 'mongoose';
+import type { HttpMethod, Webhook, WebhookAuth } from '@herald/core';
+import { fromJsonText, toJsonText } from '../../internal/json-value.ts';
+
+/**
+ * A webhook as stored in `webhooks`. The plugin settings (`auth`) and the header map are JSON
+ * text: their keys are header names and plugin-defined names, which may hold `.` or `$`.
+ */
+export interface WebhookDoc {
+  _id: string;
+  account: string;
+  name: string;
+  description?: string;
+  url: string;
+  method: HttpMethod;
+  active: boolean;
+  eventTypes: string[];
+  projects?: string[];
+  auth: string;
+  headers: string;
+  secret: string;
+  schema?: string;
+  dedupWindowSeconds: number;
+  retry?: { schedule: number[] };
+  timeoutMs?: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const WEBHOOKS_COLLECTION = 'webhooks';
+
+export const webhookSchema = new Schema<WebhookDoc>(
+  {
+    _id: { type: String },
+    account: { type: String },
+    name: { type: String },
+    description: { type: String },
+    url: { type: String },
+    method: { type: String },
+    active: { type: Boolean },
+    // No array defaults: an absent `projects` (all projects) must not come back as [] (none).
+    eventTypes: { type: [String], default: undefined },
+    projects: { type: [String], default: undefined },
+    auth: { type: String },
+    headers: { type: String },
+    secret: { type: String },
+    schema: { type: String },
+    dedupWindowSeconds: { type: Number },
+    retry: { type: new Schema({ schedule: { type: [Number], default: undefined } }, { _id: false }), default: undefined },
+    timeoutMs: { type: Number },
+    createdAt: { type: Date },
+    updatedAt: { type: Date },
+  },
+  { collection: WEBHOOKS_COLLECTION, versionKey: false, minimize: false, timestamps: false, autoIndex: false, autoCreate: false },
+);
+
+// Every query names the account.
+webhookSchema.index({ account: 1 });
+
+export function toWebhookDoc(w: Webhook): WebhookDoc {
+  const doc: WebhookDoc = {
+    _id: w.id,
+    account: w.account,
+    name: w.name,
+    url: w.url,
+    method: w.method,
+    active: w.active,
+    eventTypes: [...w.eventTypes],
+    auth: toJsonText(w.auth),
+    headers: toJsonText(w.headers),
+    secret: w.secret,
+    dedupWindowSeconds: w.dedupWindowSeconds,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+  if (w.description !== undefined) doc.description = w.description;
+  if (w.projects !== undefined) doc.projects = [...w.projects];
+  if (w.schema !== undefined) doc.schema = w.schema;
+  if (w.retry !== undefined) doc.retry = { schedule: [...w.retry.schedule] };
+  if (w.timeoutMs !== undefined) doc.timeoutMs = w.timeoutMs;
+  return doc;
+}
+
+export function toWebhook(doc: WebhookDoc): Webhook {
+  const w: Webhook = {
+    id: doc._id,
+    account: doc.account,
+    name: doc.name,
+    url: doc.url,
+    method: doc.method,
+    active: doc.active,
+    eventTypes: doc.eventTypes ?? [],
+    auth: fromJsonText<WebhookAuth>(doc.auth),
+    headers: fromJsonText<Record<string, string>>(doc.headers),
+    secret: doc.secret,
+    dedupWindowSeconds: doc.dedupWindowSeconds,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.description != null) w.description = doc.description;
+  if (doc.projects != null) w.projects = doc.projects;
+  if (doc.schema != null) w.schema = doc.schema;
+  if (doc.retry != null) w.retry = { schedule: doc.retry.schedule };
+  if (doc.timeoutMs != null) w.timeoutMs = doc.timeoutMs;
+  return w;
+}

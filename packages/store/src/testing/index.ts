@@ -1,0 +1,2 @@
+/** The store contract suite, for other Store implementations (`@herald/store/testing`). */
+export { storeContract, type StoreUnderTest } from '../store.contract.ts';

@@ -1,0 +1,117 @@
+import { Agent } from 'undici';
+import type { AttemptErrorClass, AttemptResponse } from '@herald/core';
+import type { OutgoingRequest } from './plugin.ts';
+
+export interface SendOptions {
+  /** The whole attempt, connect to last body byte. */
+  timeoutMs: number;
+  /** Response bodies are read up to this many bytes, then cut (`truncated: true`). */
+  maxResponseBytes: number;
+}
+
+export interface SendResult {
+  success: boolean;
+  durationMs: number;
+  response?: AttemptResponse;
+  error?: { class: AttemptErrorClass; message: string };
+}
+
+export interface HttpSenderOptions {
+  /** Keep-alive connections per origin. Default 32. */
+  connectionsPerOrigin?: number;
+  /** How long an idle keep-alive socket is kept. Default 30 s. */
+  keepAliveTimeoutMs?: number;
+  /** undici connect options (tests use them; the SSRF guard plugs its lookup in here). */
+  connect?: ConstructorParameters<typeof Agent>[0] extends infer O ? (O extends { connect?: infer C } ? C : never) : never;
+}
+
+/** Classifies a network error thrown by undici into the error classes of the delivery log. */
+export function classifyError(err: unknown): { class: AttemptErrorClass; message: string } {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.cause?.code ?? '';
+  const message = e?.message ?? String(err);
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return { class: 'timeout', message: message || 'timed out' };
+  }
+  if (code === 'ECONNREFUSED') return { class: 'connection_refused', message };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA') return { class: 'dns', message };
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return { class: 'connection_reset', message };
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return { class: 'tls', message };
+  return { class: 'network', message: code ? `${code}: ${message}` : message };
+}
+
+function headersToRecord(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * Sends webhook requests with undici: a keep-alive pool per origin, no redirects followed
+ * (a 3xx is an unacknowledged attempt), a timeout over the whole attempt, and the response
+ * body capped while it is read.
+ */
+export class HttpSender {
+  readonly #agent: Agent;
+
+  constructor(options: HttpSenderOptions = {}) {
+    this.#agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 32,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      pipelining: 1,
+      ...(options.connect ? { connect: options.connect } : {}),
+    });
+  }
+
+  async send(request: OutgoingRequest, options: SendOptions): Promise<SendResult> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    try {
+      const url = new URL(request.url);
+      const res = await this.#agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method as 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        const room = options.maxResponseBytes - size;
+        if (chunk.length > room) {
+          if (room > 0) chunks.push(chunk.subarray(0, room));
+          size = options.maxResponseBytes;
+          truncated = true;
+          res.body.destroy();
+          break;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+      const response: AttemptResponse = {
+        status: res.statusCode,
+        headers: headersToRecord(res.headers),
+        body: Buffer.concat(chunks).toString('utf8'),
+        truncated,
+      };
+      const success = res.statusCode >= 200 && res.statusCode < 300;
+      return {
+        success,
+        durationMs: Math.round(performance.now() - started),
+        response,
+        ...(success ? {} : { error: { class: 'http_status' as const, message: `the endpoint answered ${res.statusCode}` } }),
+      };
+    } catch (err) {
+      return { success: false, durationMs: Math.round(performance.now() - started), error: classifyError(signal.aborted ? signal.reason : err) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}

@@ -1,0 +1,19 @@
+export const MASK = '********';
+
+/** Header names that always carry secrets, whatever the plugin says. */
+export const ALWAYS_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key'];
+
+/** A copy of the headers with the secret ones masked, for the delivery log. */
+export function maskHeaders(headers: Record<string, string>, secretNames: readonly string[]): Record<string, string> {
+  const secret = new Set([...ALWAYS_SECRET_HEADERS, ...secretNames.map((n) => n.toLowerCase())]);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = secret.has(k.toLowerCase()) ? MASK : v;
+  return out;
+}
+
+/** A copy of a plugin config with its secret fields masked, for API responses. */
+export function maskConfig<T extends Record<string, unknown>>(config: T, secretFields: readonly string[]): T {
+  const out: Record<string, unknown> = { ...config };
+  for (const f of secretFields) if (out[f] !== undefined) out[f] = MASK;
+  return out as T;
+}
