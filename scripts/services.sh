@@ -71,10 +71,10 @@ need() {
 
 # --- process helpers ---------------------------------------------------------
 
-# pid_of NAME PIDFILE PATTERN: prints the pid if the process is alive and its
-# command line still contains PATTERN (guards against a recycled pid).
+# pid_of PIDFILE PATTERN: prints the pid if the process is alive and its
+# command line contains PATTERN (guards against a recycled pid).
 pid_of() {
-  local pidfile=$2 pattern=$3 pid cmd
+  local pidfile=$1 pattern=$2 pid cmd
   [[ -f $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
@@ -85,8 +85,8 @@ pid_of() {
   fi
   printf '%s\n' "$pid"
 }
-kafka_pid() { pid_of kafka "$KAFKA_PID" kafka.Kafka; }
-ferretdb_pid() { pid_of ferretdb "$FERRETDB_PID" "$FERRETDB_BIN"; }
+kafka_pid() { pid_of "$KAFKA_PID" kafka.Kafka; }
+ferretdb_pid() { pid_of "$FERRETDB_PID" "$FERRETDB_BIN"; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -107,16 +107,24 @@ stop_pid() {
   done
 }
 
-# start_bg PIDFILE LOGFILE CMD...: start CMD detached, stdout+stderr to LOGFILE.
+# start_bg PIDFILE PATTERN LOGFILE CMD...: start CMD detached, stdout+stderr
+# to LOGFILE; returns once the child has exec'd (its command line shows
+# PATTERN, which pid_of checks) or died.
 start_bg() {
-  local pidfile=$1 logfile=$2
-  shift 2
+  local pidfile=$1 pattern=$2 logfile=$3 i
+  shift 3
+  # 9>&-: the service must not inherit (and so hold forever) the lock of lock()
   if command -v setsid >/dev/null 2>&1; then
-    nohup setsid "$@" >"$logfile" 2>&1 </dev/null &
+    nohup setsid "$@" >"$logfile" 2>&1 </dev/null 9>&- &
   else
-    nohup "$@" >"$logfile" 2>&1 </dev/null &
+    nohup "$@" >"$logfile" 2>&1 </dev/null 9>&- &
   fi
   printf '%s\n' "$!" >"$pidfile"
+  for ((i = 0; i < 50; i++)); do
+    pid_of "$pidfile" "$pattern" >/dev/null && return 0
+    kill -0 "$(<"$pidfile")" 2>/dev/null || return 0
+    sleep 0.1
+  done
 }
 
 # --- Kafka -------------------------------------------------------------------
@@ -143,7 +151,7 @@ ensure_kafka_libs() {
       -Dmaven.repo.local="$M2" \
       -Dkafka.version="$version" \
       dependency:copy-dependencies \
-      -DoutputDirectory="$tmp"; then
+      -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; then
       ok=$version
       break
     fi
@@ -200,8 +208,6 @@ EOF
 }
 
 start_kafka() {
-  port_open "$KAFKA_PORT" && die "127.0.0.1:$KAFKA_PORT is already in use by another process (set HERALD_KAFKA_PORT)"
-  port_open "$KAFKA_CONTROLLER_PORT" && die "127.0.0.1:$KAFKA_CONTROLLER_PORT is already in use by another process (set HERALD_KAFKA_CONTROLLER_PORT)"
   rm -rf "$KAFKA_DATA"
   mkdir -p "$KAFKA_DATA"
   write_kafka_config
@@ -212,7 +218,7 @@ start_kafka() {
     { cat "$RUN/kafka-format.log" >&2; die "kafka StorageTool format failed"; }
 
   log "starting Kafka $(kafka_libs_version) (KRaft, cluster $cluster_id)"
-  start_bg "$KAFKA_PID" "$KAFKA_LOG" \
+  start_bg "$KAFKA_PID" kafka.Kafka "$KAFKA_LOG" \
     "$JAVA" -Xmx512m -Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$KAFKA_LOG4J" \
@@ -231,7 +237,10 @@ kafka_ready() {
 # --- FerretDB ----------------------------------------------------------------
 
 ferretdb_built() {
-  [[ -x $FERRETDB_BIN ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+  local v
+  # (not `| grep -q`: with pipefail, grep's early exit can SIGPIPE ferretdb)
+  [[ -x $FERRETDB_BIN ]] && v=$("$FERRETDB_BIN" --version 2>/dev/null) &&
+    [[ $'\n'$v$'\n' == *$'\n'"version: $FERRETDB_VERSION"$'\n'* ]]
 }
 
 # Builds FerretDB from its Go module (once). `go install ...@v1.24.2` alone
@@ -255,15 +264,15 @@ ensure_ferretdb() {
     die "go build of FerretDB failed"
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
   rm -rf "$src"
+  rmdir "$CACHE/tmp" 2>/dev/null || true
   ferretdb_built || die "$FERRETDB_BIN --version does not report $FERRETDB_VERSION"
 }
 
 start_ferretdb() {
-  port_open "$MONGO_PORT" && die "127.0.0.1:$MONGO_PORT is already in use by another process (set HERALD_MONGO_PORT)"
   rm -rf "$FERRETDB_DATA" "$FERRETDB_STATE"
   mkdir -p "$FERRETDB_DATA" "$FERRETDB_STATE"
   log "starting FerretDB $FERRETDB_VERSION (SQLite)"
-  start_bg "$FERRETDB_PID" "$FERRETDB_LOG" \
+  start_bg "$FERRETDB_PID" "$FERRETDB_BIN" "$FERRETDB_LOG" \
     "$FERRETDB_BIN" \
     --handler=sqlite \
     --sqlite-url="file:$FERRETDB_DATA/" \
@@ -278,6 +287,7 @@ start_ferretdb() {
 mongo_ping() {
   port_open "$MONGO_PORT" || return 1
   command -v node >/dev/null 2>&1 || return 0
+  # shellcheck disable=SC2016 # JavaScript, not shell
   timeout 10 node -e '
 const net = require("net");
 const i32 = (n) => { const b = Buffer.alloc(4); b.writeInt32LE(n); return b; };
@@ -363,14 +373,14 @@ lock() {
   mkdir -p "$CACHE"
   if command -v flock >/dev/null 2>&1; then
     exec 9>"$CACHE/.lock"
-    flock 9
+    flock -w 300 9 || die "timed out waiting for $CACHE/.lock (another services.sh up/down?)"
   fi
 }
 
 cmd_up() {
   lock
   mkdir -p "$RUN"
-  local need_kafka= need_ferretdb=
+  local need_kafka='' need_ferretdb=
   kafka_pid >/dev/null || need_kafka=1
   ferretdb_pid >/dev/null || need_ferretdb=1
 
@@ -384,7 +394,7 @@ cmd_up() {
   need "$JAVA" "Java 17+ runs the Kafka broker"
   # Fetch/build what is missing: Kafka's jars (mvn) in the background while
   # FerretDB compiles (go), both only on an empty cache.
-  local mvn_pid= mvn_log=$CACHE/kafka-resolve.log
+  local mvn_pid='' mvn_log=$CACHE/kafka-resolve.log
   if [[ -n $need_kafka ]] && ! kafka_libs_ready; then
     ensure_kafka_libs >"$mvn_log" 2>&1 &
     mvn_pid=$!
@@ -397,6 +407,17 @@ cmd_up() {
     fi
     cat "$mvn_log" >&2
   fi
+
+  # check every port before starting anything
+  local busy=()
+  if [[ -n $need_kafka ]]; then
+    port_open "$KAFKA_PORT" && busy+=("127.0.0.1:$KAFKA_PORT (HERALD_KAFKA_PORT)")
+    port_open "$KAFKA_CONTROLLER_PORT" && busy+=("127.0.0.1:$KAFKA_CONTROLLER_PORT (HERALD_KAFKA_CONTROLLER_PORT)")
+  fi
+  if [[ -n $need_ferretdb ]]; then
+    port_open "$MONGO_PORT" && busy+=("127.0.0.1:$MONGO_PORT (HERALD_MONGO_PORT)")
+  fi
+  ((${#busy[@]} == 0)) || die "already in use by another process: ${busy[*]}"
 
   [[ -z $need_kafka ]] || start_kafka
   [[ -z $need_ferretdb ]] || start_ferretdb
