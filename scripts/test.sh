@@ -8,6 +8,8 @@ set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 PNPM_VERSION="12.4.2"
+# Nothing phones home from a test run.
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then
   PNPM=(pnpm)
 else

@@ -4,9 +4,12 @@ import { HeraldError } from '@herald/core';
 
 export type Principal = { kind: 'operator' } | { kind: 'ingest' };
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    principal?: Principal;
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      principal?: Principal;
+    }
   }
 }
 

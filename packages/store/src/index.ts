@@ -1,12 +1,21 @@
+export type { Account, ApiKey, ApiKeyRole, EventType } from './entities.ts';
 export type {
   AccountId,
+  AccountPatch,
+  AccountRepository,
+  ApiKeyRepository,
   AttemptRepository,
   DeliveryListQuery,
   DeliveryOutcome,
   DeliveryRepository,
+  EventTypeListQuery,
+  EventTypePatch,
+  EventTypeRepository,
+  IdPageQuery,
   NewDelivery,
   Store,
+  WebhookPageQuery,
   WebhookRepository,
 } from './repositories.ts';
-export { createMemoryStore } from './memory/memory-store.ts';
+export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
 export { createMongoStore, type MongoStoreOptions } from './mongo/mongo-store.ts';

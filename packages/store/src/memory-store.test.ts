@@ -1,4 +1,7 @@
-import { createMemoryStore } from './memory/memory-store.ts';
+import { createMemoryStore, internalReopenMemoryStore } from './memory/memory-store.ts';
 import { storeContract } from './store.contract.ts';
 
-storeContract('memory', async () => ({ store: createMemoryStore() }));
+storeContract('memory', async (options) => {
+  const store = createMemoryStore(options);
+  return { store, reopen: async (other) => internalReopenMemoryStore(store, other) };
+});

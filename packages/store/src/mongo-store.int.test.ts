@@ -1,9 +1,9 @@
 import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeraldError } from '@herald/core';
+import { HeraldError, type Webhook } from '@herald/core';
 import { mongoUri, uniqueName } from '../../../test/services.ts';
 import type { Store } from './repositories.ts';
-import { createMongoStore } from './mongo/mongo-store.ts';
+import { createMongoStore, internalMongoConnection } from './mongo/mongo-store.ts';
 import { storeContract } from './store.contract.ts';
 
 async function dropDatabase(dbName: string): Promise<void> {
@@ -15,9 +15,13 @@ async function dropDatabase(dbName: string): Promise<void> {
   }
 }
 
-storeContract('mongodb', async () => {
+storeContract('mongodb', async (options) => {
   const dbName = uniqueName('herald-store');
-  return { store: createMongoStore({ uri: mongoUri(), dbName }), cleanup: () => dropDatabase(dbName) };
+  return {
+    store: createMongoStore({ uri: mongoUri(), dbName, ...options }),
+    reopen: async (other) => createMongoStore({ uri: mongoUri(), dbName, ...other }),
+    cleanup: () => dropDatabase(dbName),
+  };
 });
 
 describe('MongoDB store specifics', () => {
@@ -84,6 +88,41 @@ describe('MongoDB store specifics', () => {
     );
     expect(await indexKeys('webhooks')).toEqual(expect.arrayContaining([{ account: 1 }]));
     expect(await indexKeys('delivery_lease_tickets')).toEqual(expect.arrayContaining([{ deliveryId: 1, gen: 1 }]));
+    expect(await indexKeys('api_keys')).toEqual(
+      expect.arrayContaining([{ key: { hash: 1 }, unique: true }, { account: 1, createdAt: 1, _id: 1 }]),
+    );
+    expect(await indexKeys('api_key_revocations')).toEqual(expect.arrayContaining([{ account: 1 }]));
+  });
+
+  it('keeps API key revocations apart from the key document, which touch rewrites', async () => {
+    const key = {
+      id: 'key_1',
+      account: 'acc_a',
+      name: 'CI',
+      role: 'admin' as const,
+      hash: 'ab'.repeat(32),
+      prefix: 'hk_1234',
+      createdAt: T0,
+      revokedAt: null,
+      lastUsedAt: null,
+    };
+    await store.apiKeys.insert(key);
+    await store.apiKeys.revoke('acc_a', 'key_1', T0);
+    await store.apiKeys.touch('acc_a', 'key_1', new Date(T0.getTime() + 1));
+    expect(await db.collection('api_keys').findOne({ _id: 'key_1' as never })).not.toHaveProperty('revokedAt');
+    expect(await db.collection('api_key_revocations').findOne({ _id: 'key_1' as never })).toEqual({
+      _id: 'key_1',
+      account: 'acc_a',
+      revokedAt: T0,
+    });
+  });
+
+  it('stores event type schemas and examples as JSON text', async () => {
+    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { 'a.b': { $ref: '#/$defs/x' } } };
+    await store.eventTypes.create({ name: 'ticket.created', description: 'd', schema, archived: false, createdAt: T0, updatedAt: T0 });
+    const doc = await db.collection('event_types').findOne({ _id: 'ticket.created' as never });
+    expect(doc).toMatchObject({ _id: 'ticket.created', schema: JSON.stringify(schema), archived: false });
+    expect(doc).not.toHaveProperty('example');
   });
 
   it('stores plain documents: the delivery id as _id, no __v, the lease owner beside the lease', async () => {
@@ -131,5 +170,99 @@ describe('MongoDB store specifics', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('MongoDB store: webhook secrets at rest', () => {
+  const KEY = Buffer.alloc(32, 9);
+  const SECRET = 'whsec_dG9wLXNlY3JldC12YWx1ZQ';
+  const webhook = (id: string): Webhook => ({
+    id,
+    account: 'acc_a',
+    name: 'ERP',
+    url: 'https://example.com/hook',
+    method: 'POST',
+    active: true,
+    eventTypes: ['ticket.updated'],
+    auth: { type: 'basic', username: 'erp-user', password: 'hunter2-pw', 'x.extra': { token: 'tok-nested-value' } },
+    headers: { 'X-Tenant': 'acme' },
+    secret: SECRET,
+    dedupWindowSeconds: 60,
+    createdAt: new Date('2031-03-01T10:00:00.000Z'),
+    updatedAt: new Date('2031-03-01T10:00:00.000Z'),
+  });
+  const CLEAR_VALUES = [SECRET, 'erp-user', 'hunter2-pw', 'tok-nested-value', 'x.extra'];
+  let dbName: string;
+  let stores: Store[];
+
+  beforeEach(() => {
+    dbName = uniqueName('herald-store');
+    stores = [];
+  });
+
+  afterEach(async () => {
+    for (const s of stores) await s.close();
+    await dropDatabase(dbName);
+  });
+
+  async function open(encryptionKey?: Buffer): Promise<Store> {
+    const s = createMongoStore({ uri: mongoUri(), dbName, ...(encryptionKey === undefined ? {} : { encryptionKey }) });
+    stores.push(s);
+    await s.init();
+    return s;
+  }
+
+  /** The raw document, read with the native driver through the store's own connection. */
+  async function rawWebhook(s: Store, id: string): Promise<Record<string, unknown>> {
+    const doc = await internalMongoConnection(s).db!.collection('webhooks').findOne({ _id: id as never });
+    expect(doc).not.toBeNull();
+    return doc as Record<string, unknown>;
+  }
+
+  it('stores the secret and the auth settings encrypted with a key: nothing of them in clear', async () => {
+    const s = await open(KEY);
+    await s.webhooks.upsert(webhook('wh_1'));
+    const doc = await rawWebhook(s, 'wh_1');
+    const raw = JSON.stringify(doc);
+    for (const value of CLEAR_VALUES) expect(raw).not.toContain(value);
+    expect(doc['secret']).toMatch(/^enc:v1:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*$/);
+    expect(doc['sealedAuth']).toMatch(/^enc:v1:/);
+    expect(doc['auth']).toBe('{"type":"basic"}');
+    // the rest of the webhook stays readable (and queryable)
+    expect(doc).toMatchObject({ _id: 'wh_1', account: 'acc_a', url: 'https://example.com/hook', headers: '{"X-Tenant":"acme"}' });
+    expect(await s.webhooks.get('acc_a', 'wh_1')).toStrictEqual(webhook('wh_1'));
+
+    // a fresh IV per value: the same webhook stored twice never gives the same ciphertext
+    await s.webhooks.upsert(webhook('wh_2'));
+    const again = await rawWebhook(s, 'wh_2');
+    expect(again['secret']).not.toBe(doc['secret']);
+    expect(again['sealedAuth']).not.toBe(doc['sealedAuth']);
+  });
+
+  it('stores them in clear without a key', async () => {
+    const s = await open();
+    await s.webhooks.upsert(webhook('wh_1'));
+    const doc = await rawWebhook(s, 'wh_1');
+    expect(doc['secret']).toBe(SECRET);
+    expect(JSON.parse(doc['auth'] as string)).toEqual(webhook('wh_1').auth);
+    expect(doc).not.toHaveProperty('sealedAuth');
+  });
+
+  it('binds each encrypted value to its webhook and field: copied elsewhere, it does not decrypt', async () => {
+    const s = await open(KEY);
+    await s.webhooks.upsert(webhook('wh_1'));
+    await s.webhooks.upsert({ ...webhook('wh_2'), secret: 'whsec_b3RoZXI' });
+    const collection = internalMongoConnection(s).db!.collection('webhooks');
+    const first = await rawWebhook(s, 'wh_1');
+    await collection.updateOne({ _id: 'wh_2' as never }, { $set: { secret: first['secret'] } });
+    const err = await s.webhooks.get('acc_a', 'wh_2').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HeraldError);
+    expect(err).toMatchObject({ code: 'HERALD_CONFIG_INVALID', message: expect.stringContaining('wh_2') });
+    // the auth settings, moved into the secret's place, do not decrypt either
+    await collection.updateOne({ _id: 'wh_1' as never }, { $set: { secret: first['sealedAuth'] } });
+    await expect(s.webhooks.get('acc_a', 'wh_1')).rejects.toMatchObject({ code: 'HERALD_CONFIG_INVALID' });
   });
 });

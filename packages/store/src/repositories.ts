@@ -1,13 +1,20 @@
 import type { Attempt, Delivery, DeliveryStatus, Webhook } from '@herald/core';
+import type { Account, ApiKey, EventType } from './entities.ts';
 
 /**
  * The persistence contract. Two implementations pass one contract suite
  * (`./store.contract.ts`): MongoDB (mongoose; FerretDB in tests) and in-memory.
  *
  * Tenant isolation is in the types: every method that reads or writes an account's data
- * takes the account id first, and implementations put it in every query. The only
- * cross-account operation is the retry scheduler's `claimDue`, which says so in its name
- * and hands back whole deliveries (each carrying its account).
+ * takes the account id first, and implementations put it in every query. The cross-account
+ * operations say so in their names: the retry scheduler's `claimDueAcrossAccounts` (whole
+ * deliveries come back, each carrying its account) and authentication's
+ * `findActiveByHashAcrossAccounts` (the key tells whose it is). Accounts themselves and the
+ * event type catalog are operator-level, so their repositories take no account id.
+ *
+ * Pages ordered by id (accounts, event types, `webhooks.page`) use the last id of the previous
+ * page as cursor: the next page starts after it in id order, whether or not that record still
+ * exists or still matches the filters.
  */
 export type AccountId = string;
 
@@ -80,6 +87,24 @@ export interface AttemptRepository {
   listForDelivery(account: AccountId, deliveryId: string): Promise<Attempt[]>;
 }
 
+/** A page of an account's webhooks, by id ascending (ids are time-sortable). */
+export interface WebhookPageQuery {
+  /** At most this many; a whole number >= 1, else HERALD_VALIDATION. */
+  limit: number;
+  /** Cursor: the id of the previous page's last webhook. */
+  after?: string;
+  /** Only active (true) or only inactive (false) webhooks. */
+  active?: boolean;
+  /** Only webhooks whose `eventTypes` holds exactly this type. */
+  eventType?: string;
+}
+
+/**
+ * A store given an encryption key keeps each webhook's `secret` and its `auth` settings (all but
+ * `type`) encrypted at rest, and decrypts them on read. A read of a value the key cannot decrypt
+ * (another key, no key, or an altered value) fails with HERALD_CONFIG_INVALID naming the webhook.
+ * Values stored in clear (written without a key) are read as they are.
+ */
 export interface WebhookRepository {
   /**
    * Creates or replaces a webhook (by id within the account). An id that another account
@@ -87,10 +112,88 @@ export interface WebhookRepository {
    */
   upsert(webhook: Webhook): Promise<void>;
   get(account: AccountId, id: string): Promise<Webhook | null>;
-  /** By id. */
+  /** All of them, by id. */
   list(account: AccountId): Promise<Webhook[]>;
+  /** One page, by id, filtered. */
+  page(account: AccountId, query: WebhookPageQuery): Promise<Webhook[]>;
+  /** How many webhooks the account has (active or not). */
+  count(account: AccountId): Promise<number>;
   /** Deletes permanently; returns whether it existed. */
   delete(account: AccountId, id: string): Promise<boolean>;
+}
+
+/** Pages by id ascending; the cursor is the previous page's last id. */
+export interface IdPageQuery {
+  /** At most this many; a whole number >= 1, else HERALD_VALIDATION. */
+  limit: number;
+  after?: string;
+}
+
+export interface AccountPatch {
+  name?: string;
+  webhooksEnabled?: boolean;
+}
+
+/** Accounts are operator-level: no account id scopes these calls. */
+export interface AccountRepository {
+  /** Stores a new account; an id that exists fails with HERALD_CONFLICT. */
+  create(account: Account): Promise<void>;
+  get(id: string): Promise<Account | null>;
+  /** By id ascending. */
+  list(query: IdPageQuery): Promise<Account[]>;
+  /**
+   * Sets the given fields (absent ones stay as they are) and `updatedAt` to `now`; returns the
+   * account as it is now, or null when there is none.
+   */
+  update(id: string, patch: AccountPatch, now?: Date): Promise<Account | null>;
+}
+
+export interface ApiKeyRepository {
+  /** Stores a new key; an id or a hash that exists (in any account) fails with HERALD_CONFLICT. */
+  insert(key: ApiKey): Promise<void>;
+  /**
+   * Authentication: the key with this hash, whichever account holds it — the one cross-account
+   * read of keys, hence the name. Null when unknown or revoked.
+   */
+  findActiveByHashAcrossAccounts(hash: string): Promise<ApiKey | null>;
+  /** The account's keys, revoked ones included: `createdAt` ascending, then id ascending. */
+  list(account: AccountId): Promise<ApiKey[]>;
+  get(account: AccountId, id: string): Promise<ApiKey | null>;
+  /**
+   * Revokes the key and returns it; null when the account has no such key. Idempotent: a key
+   * revoked already keeps its first `revokedAt`, also when two revocations race.
+   */
+  revoke(account: AccountId, id: string, now?: Date): Promise<ApiKey | null>;
+  /**
+   * Records a use: sets `lastUsedAt` to `now`. Best effort (concurrent touches: the last write
+   * wins); an unknown key is ignored. Never undoes a revocation, whatever it races with.
+   */
+  touch(account: AccountId, id: string, now: Date): Promise<void>;
+}
+
+export interface EventTypeListQuery extends IdPageQuery {
+  /** false = archived types are left out. */
+  includeArchived: boolean;
+}
+
+export interface EventTypePatch {
+  description?: string;
+  /** An object replaces the schema, null removes it, absent leaves it. */
+  schema?: Record<string, unknown> | null;
+  /** An object replaces the example, null removes it, absent leaves it. */
+  example?: Record<string, unknown> | null;
+  archived?: boolean;
+}
+
+/** The event type catalog is product-wide: no account id scopes these calls. */
+export interface EventTypeRepository {
+  /** Stores a new type; a name that exists (archived or not) fails with HERALD_CONFLICT. */
+  create(type: EventType): Promise<void>;
+  get(name: string): Promise<EventType | null>;
+  /** By name ascending; the cursor is the previous page's last name. */
+  list(query: EventTypeListQuery): Promise<EventType[]>;
+  /** As `AccountRepository.update`: the given fields and `updatedAt`; null when unknown. */
+  update(name: string, patch: EventTypePatch, now?: Date): Promise<EventType | null>;
 }
 
 export interface Store {
@@ -98,6 +201,9 @@ export interface Store {
   deliveries: DeliveryRepository;
   attempts: AttemptRepository;
   webhooks: WebhookRepository;
+  accounts: AccountRepository;
+  apiKeys: ApiKeyRepository;
+  eventTypes: EventTypeRepository;
   /** Creates the indexes the queries rely on (idempotent). */
   init(): Promise<void>;
   /** Throws when the database cannot be reached (used by /readyz). */

@@ -1,33 +1,65 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeraldError, type Attempt, type Delivery, type EventEnvelope, type HeraldErrorCode, type Webhook } from '@herald/core';
+import type { Account, ApiKey, EventType } from './entities.ts';
 import type { DeliveryOutcome, NewDelivery, Store } from './repositories.ts';
+
+/** What a store is made with, beyond where its data lives. */
+export interface StoreOptions {
+  /** 32 bytes: webhook secrets and auth settings are kept encrypted with it. */
+  encryptionKey?: Buffer;
+}
 
 export interface StoreUnderTest {
   store: Store;
+  /**
+   * Another store over the same data, made with `options` (what restarting the service with
+   * another configuration gives): how the suite checks what a store with another encryption
+   * key, or none, reads. The suite calls its `init()` and `close()` before `cleanup`.
+   */
+  reopen: (options: StoreOptions) => Promise<Store>;
   /** Runs after the suite closed the store (e.g. drops the test database). */
   cleanup?: () => Promise<void>;
 }
 
 /**
  * The one behaviour every Store implements, run against each of them (memory in the unit
- * project, MongoDB/FerretDB in the integration project). `makeStore` is called once per test
- * and must hand back an empty store; the suite calls `init()` and `close()` itself.
+ * project, MongoDB/FerretDB in the integration project). `makeStore` is called at least once
+ * per test and must hand back an empty store made with `options` (and fail as the factory does
+ * for bad options); the suite calls `init()` and `close()` itself.
  */
-export function storeContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function storeContract(name: string, makeStore: (options: StoreOptions) => Promise<StoreUnderTest>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
-    let cleanup: (() => Promise<void>) | undefined;
+    let made: StoreUnderTest;
+    /** Everything to close or clean up after the test, in this order. */
+    let closers: Array<() => Promise<void>>;
+    let cleanups: Array<() => Promise<void>>;
+
+    async function open(options: StoreOptions): Promise<StoreUnderTest> {
+      const under = await makeStore(options);
+      closers.push(() => under.store.close());
+      if (under.cleanup) cleanups.push(under.cleanup);
+      await under.store.init();
+      return under;
+    }
+
+    async function reopen(under: StoreUnderTest, options: StoreOptions): Promise<Store> {
+      const other = await under.reopen(options);
+      closers.unshift(() => other.close());
+      await other.init();
+      return other;
+    }
 
     beforeEach(async () => {
-      const made = await makeStore();
+      closers = [];
+      cleanups = [];
+      made = await open({});
       store = made.store;
-      cleanup = made.cleanup;
-      await store.init();
     });
 
     afterEach(async () => {
-      await store.close();
-      await cleanup?.();
+      for (const close of closers) await close();
+      for (const cleanup of cleanups) await cleanup();
     });
 
     it('initialises idempotently and answers ping', async () => {
@@ -489,6 +521,461 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         expect(await store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
       });
     });
+
+    describe('webhooks.page and count', () => {
+      // 23 webhooks of ACC_A inserted out of order, and a few of ACC_B around them.
+      const ids = Array.from({ length: 23 }, (_, i) => `wh_${String(i).padStart(2, '0')}`);
+      const active = (i: number) => i % 3 !== 0;
+      const types = (i: number) => (i % 2 === 0 ? ['ticket.created', 'ticket.updated'] : i % 5 === 0 ? [] : ['ticket.updated']);
+
+      beforeEach(async () => {
+        for (const id of [...ids].sort((x, y) => hash(x) - hash(y))) {
+          const i = ids.indexOf(id);
+          await store.webhooks.upsert(newWebhook(id, { active: active(i), eventTypes: types(i) }));
+        }
+        for (const id of ['wh_00b', 'wh_05b', 'wh_99']) await store.webhooks.upsert(newWebhook(id, { account: ACC_B }));
+      });
+
+      async function pages(query: { active?: boolean; eventType?: string }, limit: number): Promise<string[][]> {
+        const out: string[][] = [];
+        let after: string | undefined;
+        for (let guard = 0; guard < 100; guard++) {
+          const page = await store.webhooks.page(ACC_A, { ...query, limit, ...(after === undefined ? {} : { after }) });
+          if (page.length === 0) return out;
+          expect(page.every((w) => w.account === ACC_A)).toBe(true);
+          out.push(page.map((w) => w.id));
+          after = page[page.length - 1]!.id;
+        }
+        throw new Error('pagination did not end');
+      }
+
+      it('pages by id with the cursor: every webhook of the account exactly once, in order', async () => {
+        const all = await pages({}, 10);
+        expect(all.map((p) => p.length)).toEqual([10, 10, 3]);
+        expect(all.flat()).toEqual(ids);
+        expect(await store.webhooks.page(ACC_A, { limit: 100 })).toStrictEqual(await store.webhooks.list(ACC_A));
+        expect(await store.webhooks.page(ACC_A, { limit: 10, after: ids[22]! })).toEqual([]);
+        expect((await store.webhooks.page(ACC_B, { limit: 10 })).map((w) => w.id)).toEqual(['wh_00b', 'wh_05b', 'wh_99']);
+        expect(await store.webhooks.page(ACC_C, { limit: 10 })).toEqual([]);
+      });
+
+      it('filters by active and by event type (exact), alone and together, with pagination', async () => {
+        const expectIds = (pred: (i: number) => boolean) => ids.filter((_, i) => pred(i));
+        expect((await pages({ active: true }, 4)).flat()).toEqual(expectIds(active));
+        expect((await pages({ active: false }, 4)).flat()).toEqual(expectIds((i) => !active(i)));
+        expect((await pages({ eventType: 'ticket.created' }, 4)).flat()).toEqual(expectIds((i) => i % 2 === 0));
+        expect((await pages({ eventType: 'ticket.updated' }, 4)).flat()).toEqual(expectIds((i) => types(i).length > 0));
+
+        const both = expectIds((i) => !active(i) && types(i).includes('ticket.updated'));
+        expect(both.length).toBeGreaterThan(3);
+        const paged = await pages({ active: false, eventType: 'ticket.updated' }, 2);
+        expect(paged.every((p) => p.length <= 2)).toBe(true);
+        expect(paged.flat()).toEqual(both);
+
+        for (const eventType of ['ticket', 'ticket.*', 'TICKET.UPDATED', 'updated']) {
+          expect(await store.webhooks.page(ACC_A, { limit: 100, eventType }), eventType).toEqual([]);
+        }
+      });
+
+      it('starts after the cursor id whether or not that webhook exists or matches the filter', async () => {
+        // wh_03 is inactive; wh_04x and wh_05b are no webhooks of ACC_A
+        expect((await store.webhooks.page(ACC_A, { limit: 3, active: true, after: 'wh_03' })).map((w) => w.id)).toEqual(['wh_04', 'wh_05', 'wh_07']);
+        expect((await store.webhooks.page(ACC_A, { limit: 2, after: 'wh_04x' })).map((w) => w.id)).toEqual(['wh_05', 'wh_06']);
+        expect((await store.webhooks.page(ACC_A, { limit: 2, after: 'wh_05b' })).map((w) => w.id)).toEqual(['wh_06', 'wh_07']);
+        await store.webhooks.delete(ACC_A, 'wh_10');
+        expect((await store.webhooks.page(ACC_A, { limit: 2, after: 'wh_10' })).map((w) => w.id)).toEqual(['wh_11', 'wh_12']);
+      });
+
+      it('rejects a limit below 1 or not whole', async () => {
+        await expectHeraldError(store.webhooks.page(ACC_A, { limit: 0 }), 'HERALD_VALIDATION');
+        await expectHeraldError(store.webhooks.page(ACC_A, { limit: 2.5 }), 'HERALD_VALIDATION');
+      });
+
+      it('counts the webhooks of the account only, active or not', async () => {
+        expect(await store.webhooks.count(ACC_A)).toBe(23);
+        expect(await store.webhooks.count(ACC_B)).toBe(3);
+        expect(await store.webhooks.count(ACC_C)).toBe(0);
+        await store.webhooks.delete(ACC_A, 'wh_00');
+        await store.webhooks.upsert(newWebhook('wh_01', { name: 'replaced' }));
+        expect(await store.webhooks.count(ACC_A)).toBe(22);
+      });
+    });
+
+    describe('webhook encryption at rest', () => {
+      let keyed: StoreUnderTest;
+
+      beforeEach(async () => {
+        keyed = await open({ encryptionKey: KEY_1 });
+      });
+
+      it('round-trips webhooks unchanged through a store with a key, and through another store with the same key', async () => {
+        const full = fullWebhook('wh_1');
+        const minimal = newWebhook('wh_2');
+        await keyed.store.webhooks.upsert(full);
+        await keyed.store.webhooks.upsert(minimal);
+        await keyed.store.webhooks.upsert(newWebhook('wh_3', { account: ACC_B, auth: { type: 'basic', username: 'u', password: 'p' } }));
+        for (const s of [keyed.store, await reopen(keyed, { encryptionKey: Buffer.from(KEY_1) })]) {
+          expect(await s.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(full);
+          expect(await s.webhooks.get(ACC_A, 'wh_2')).toStrictEqual(minimal);
+          expect(await s.webhooks.list(ACC_A)).toStrictEqual([full, minimal]);
+          expect(await s.webhooks.page(ACC_A, { limit: 1, after: 'wh_1' })).toStrictEqual([minimal]);
+          expect((await s.webhooks.get(ACC_B, 'wh_3'))?.auth).toStrictEqual({ type: 'basic', username: 'u', password: 'p' });
+        }
+      });
+
+      it('fails to read with another key: HERALD_CONFIG_INVALID naming the webhook and the key mismatch', async () => {
+        await keyed.store.webhooks.upsert(fullWebhook('wh_1'));
+        const other = await reopen(keyed, { encryptionKey: KEY_2 });
+        for (const read of [
+          () => other.webhooks.get(ACC_A, 'wh_1'),
+          () => other.webhooks.list(ACC_A),
+          () => other.webhooks.page(ACC_A, { limit: 10 }),
+        ]) {
+          const err = await expectHeraldError(read(), 'HERALD_CONFIG_INVALID');
+          expect(err.message).toContain('wh_1');
+          expect(err.message).toMatch(/encryption key does not match/);
+          expect(err.message).not.toContain('whsec_');
+        }
+        // what needs no decryption still works, and nothing was changed by the failed reads
+        expect(await other.webhooks.count(ACC_A)).toBe(1);
+        expect(await other.webhooks.get(ACC_B, 'wh_1')).toBeNull();
+        expect(await keyed.store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
+        // the other key's store writes with its own key
+        await other.webhooks.upsert(newWebhook('wh_2'));
+        expect(await other.webhooks.get(ACC_A, 'wh_2')).toStrictEqual(newWebhook('wh_2'));
+        await expectHeraldError(keyed.store.webhooks.get(ACC_A, 'wh_2'), 'HERALD_CONFIG_INVALID');
+        expect(await other.webhooks.delete(ACC_A, 'wh_1')).toBe(true);
+      });
+
+      it('fails to read encrypted values without a key', async () => {
+        await keyed.store.webhooks.upsert(newWebhook('wh_1'));
+        const clear = await reopen(keyed, {});
+        const err = await expectHeraldError(clear.webhooks.get(ACC_A, 'wh_1'), 'HERALD_CONFIG_INVALID');
+        expect(err.message).toContain('wh_1');
+        expect(err.message).toMatch(/encrypted/);
+      });
+
+      it('reads values written in clear before a key was set, and encrypts them on their next write', async () => {
+        await store.webhooks.upsert(fullWebhook('wh_1'));
+        const withKey = await reopen(made, { encryptionKey: KEY_1 });
+        expect(await withKey.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
+        await withKey.webhooks.upsert(fullWebhook('wh_1'));
+        expect(await withKey.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
+        // now encrypted: the store without a key can no longer read it
+        await expectHeraldError(store.webhooks.get(ACC_A, 'wh_1'), 'HERALD_CONFIG_INVALID');
+      });
+
+      it('refuses an encryption key that is not 32 bytes', async () => {
+        for (const encryptionKey of [Buffer.alloc(16, 1), Buffer.alloc(31, 1), Buffer.alloc(64, 1)]) {
+          const err = await expectHeraldError(makeStore({ encryptionKey }), 'HERALD_CONFIG_INVALID');
+          expect(err.message).toContain('32 bytes');
+        }
+      });
+    });
+
+    describe('accounts', () => {
+      it('creates and reads an account; an unknown id is null', async () => {
+        const account = newAccount('acc_1');
+        await store.accounts.create(account);
+        expect(await store.accounts.get('acc_1')).toStrictEqual(account);
+        expect(await store.accounts.get('acc_2')).toBeNull();
+      });
+
+      it('refuses an id that exists with HERALD_CONFLICT and keeps the original', async () => {
+        await store.accounts.create(newAccount('acc_1'));
+        await expectHeraldError(store.accounts.create(newAccount('acc_1', { name: 'Other', webhooksEnabled: false })), 'HERALD_CONFLICT');
+        expect(await store.accounts.get('acc_1')).toStrictEqual(newAccount('acc_1'));
+      });
+
+      it('lists by id with the cursor: every account exactly once, in order', async () => {
+        const ids = Array.from({ length: 23 }, (_, i) => `acc_${String(i).padStart(2, '0')}`);
+        for (const id of [...ids].sort((x, y) => hash(x) - hash(y))) await store.accounts.create(newAccount(id));
+        const pages: string[][] = [];
+        let after: string | undefined;
+        for (let guard = 0; guard < 10; guard++) {
+          const page = await store.accounts.list({ limit: 10, ...(after === undefined ? {} : { after }) });
+          if (page.length === 0) break;
+          pages.push(page.map((a) => a.id));
+          after = page[page.length - 1]!.id;
+        }
+        expect(pages.map((p) => p.length)).toEqual([10, 10, 3]);
+        expect(pages.flat()).toEqual(ids);
+        expect(await store.accounts.list({ limit: 1 })).toStrictEqual([newAccount('acc_00')]);
+        // the cursor is a position, not necessarily an account
+        expect((await store.accounts.list({ limit: 2, after: 'acc_10x' })).map((a) => a.id)).toEqual(['acc_11', 'acc_12']);
+        expect(await store.accounts.list({ limit: 2, after: 'acc_22' })).toEqual([]);
+        await expectHeraldError(store.accounts.list({ limit: 0 }), 'HERALD_VALIDATION');
+      });
+
+      it('updates the given fields and updatedAt only; an unknown id is null and not created', async () => {
+        await store.accounts.create(newAccount('acc_1'));
+        await store.accounts.create(newAccount('acc_2'));
+        const renamed = await store.accounts.update('acc_1', { name: 'Renamed' }, at(1000));
+        expect(renamed).toStrictEqual({ ...newAccount('acc_1'), name: 'Renamed', updatedAt: at(1000) });
+        expect(await store.accounts.get('acc_1')).toStrictEqual(renamed);
+
+        const disabled = await store.accounts.update('acc_1', { webhooksEnabled: false }, at(2000));
+        expect(disabled).toStrictEqual({ ...newAccount('acc_1'), name: 'Renamed', webhooksEnabled: false, updatedAt: at(2000) });
+        expect(await store.accounts.update('acc_1', {}, at(3000))).toStrictEqual({ ...disabled, updatedAt: at(3000) });
+        expect(await store.accounts.get('acc_2')).toStrictEqual(newAccount('acc_2'));
+
+        const before = Date.now();
+        const now = await store.accounts.update('acc_2', { name: 'Now' });
+        expect(now!.updatedAt.getTime()).toBeGreaterThanOrEqual(before);
+
+        expect(await store.accounts.update('acc_nope', { name: 'x' }, at(1))).toBeNull();
+        expect(await store.accounts.get('acc_nope')).toBeNull();
+      });
+
+      it('copies values in and out', async () => {
+        const input = newAccount('acc_1');
+        await store.accounts.create(input);
+        input.name = 'changed';
+        input.createdAt.setTime(0);
+        (await store.accounts.get('acc_1'))!.updatedAt.setTime(0);
+        (await store.accounts.update('acc_1', {}, at(5)))!.updatedAt.setTime(0);
+        expect(await store.accounts.get('acc_1')).toStrictEqual({ ...newAccount('acc_1'), updatedAt: at(5) });
+      });
+    });
+
+    describe('apiKeys', () => {
+      it('inserts and reads a key with every field', async () => {
+        const key = newApiKey('key_1');
+        const used = newApiKey('key_2', { role: 'read', lastUsedAt: at(-1000) });
+        await store.apiKeys.insert(key);
+        await store.apiKeys.insert(used);
+        expect(await store.apiKeys.get(ACC_A, 'key_1')).toStrictEqual(key);
+        expect(await store.apiKeys.get(ACC_A, 'key_2')).toStrictEqual(used);
+        expect(await store.apiKeys.get(ACC_A, 'key_3')).toBeNull();
+      });
+
+      it('refuses a duplicate id or a duplicate hash (in any account) with HERALD_CONFLICT', async () => {
+        await store.apiKeys.insert(newApiKey('key_1'));
+        await expectHeraldError(store.apiKeys.insert(newApiKey('key_1', { hash: sha('other') })), 'HERALD_CONFLICT');
+        await expectHeraldError(store.apiKeys.insert(newApiKey('key_2', { hash: sha('key_1') })), 'HERALD_CONFLICT');
+        await expectHeraldError(store.apiKeys.insert(newApiKey('key_3', { account: ACC_B, hash: sha('key_1') })), 'HERALD_CONFLICT');
+        expect(await store.apiKeys.list(ACC_A)).toStrictEqual([newApiKey('key_1')]);
+        expect(await store.apiKeys.list(ACC_B)).toEqual([]);
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('other'))).toBeNull();
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_1'))).toStrictEqual(newApiKey('key_1'));
+      });
+
+      it("finds an active key by hash whichever account holds it, and never a revoked one", async () => {
+        await store.apiKeys.insert(newApiKey('key_a'));
+        await store.apiKeys.insert(newApiKey('key_b', { account: ACC_B, role: 'read' }));
+        await store.apiKeys.insert(newApiKey('key_old', { revokedAt: at(-1) }));
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_a'))).toStrictEqual(newApiKey('key_a'));
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_b'))).toStrictEqual(newApiKey('key_b', { account: ACC_B, role: 'read' }));
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_old'))).toBeNull();
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('nope'))).toBeNull();
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts('key_a')).toBeNull();
+
+        await store.apiKeys.revoke(ACC_B, 'key_b', at(0));
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_b'))).toBeNull();
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_a'))).not.toBeNull();
+      });
+
+      it('lists the keys of the account, revoked ones included, by createdAt then id', async () => {
+        const keys = [
+          newApiKey('key_c', { createdAt: at(-3000) }),
+          newApiKey('key_b', { createdAt: at(-1000) }),
+          newApiKey('key_a', { createdAt: at(-1000), revokedAt: at(-500) }),
+          newApiKey('key_d', { createdAt: at(-2000), lastUsedAt: at(-100) }),
+        ];
+        for (const k of keys) await store.apiKeys.insert(k);
+        await store.apiKeys.insert(newApiKey('key_z', { account: ACC_B, createdAt: at(-5000) }));
+        expect(await store.apiKeys.list(ACC_A)).toStrictEqual([keys[0], keys[3], keys[2], keys[1]]);
+        expect((await store.apiKeys.list(ACC_B)).map((k) => k.id)).toEqual(['key_z']);
+        expect(await store.apiKeys.list(ACC_C)).toEqual([]);
+      });
+
+      it('revokes idempotently: the first revokedAt stays', async () => {
+        await store.apiKeys.insert(newApiKey('key_1'));
+        const revoked = await store.apiKeys.revoke(ACC_A, 'key_1', at(1000));
+        expect(revoked).toStrictEqual({ ...newApiKey('key_1'), revokedAt: at(1000) });
+        expect(await store.apiKeys.revoke(ACC_A, 'key_1', at(2000))).toStrictEqual(revoked);
+        expect(await store.apiKeys.get(ACC_A, 'key_1')).toStrictEqual(revoked);
+        expect(await store.apiKeys.list(ACC_A)).toStrictEqual([revoked]);
+        expect(await store.apiKeys.revoke(ACC_A, 'key_nope', at(1000))).toBeNull();
+
+        await store.apiKeys.insert(newApiKey('key_2'));
+        const before = Date.now();
+        const now = await store.apiKeys.revoke(ACC_A, 'key_2');
+        expect(now!.revokedAt!.getTime()).toBeGreaterThanOrEqual(before);
+      });
+
+      it('keeps the first revokedAt when revocations race', async () => {
+        await store.apiKeys.insert(newApiKey('key_1'));
+        const times = [1000, 2000, 3000, 4000, 5000].map(at);
+        const results = await Promise.all(times.map((t) => store.apiKeys.revoke(ACC_A, 'key_1', t)));
+        const first = results[0]!.revokedAt!;
+        expect(times.map((t) => t.getTime())).toContain(first.getTime());
+        expect(results.map((r) => r?.revokedAt)).toEqual(times.map(() => first));
+        expect((await store.apiKeys.get(ACC_A, 'key_1'))?.revokedAt).toEqual(first);
+      });
+
+      it('touch records the last use, ignores unknown keys, and never undoes a revocation it races with', async () => {
+        await store.apiKeys.insert(newApiKey('key_1'));
+        await store.apiKeys.touch(ACC_A, 'key_1', at(100));
+        expect(await store.apiKeys.get(ACC_A, 'key_1')).toStrictEqual({ ...newApiKey('key_1'), lastUsedAt: at(100) });
+        await store.apiKeys.touch(ACC_A, 'key_1', at(200));
+        expect((await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_1')))?.lastUsedAt).toEqual(at(200));
+        await expect(store.apiKeys.touch(ACC_A, 'key_nope', at(300))).resolves.toBeUndefined();
+        expect(await store.apiKeys.get(ACC_A, 'key_nope')).toBeNull();
+
+        for (let round = 0; round < 5; round++) {
+          const id = `key_race_${round}`;
+          await store.apiKeys.insert(newApiKey(id));
+          const touches = (from: number) => Array.from({ length: 6 }, (_, i) => store.apiKeys.touch(ACC_A, id, at(from + i)));
+          await Promise.all([...touches(0), store.apiKeys.revoke(ACC_A, id, at(50)), ...touches(10)]);
+          expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha(id)), id).toBeNull();
+          expect((await store.apiKeys.get(ACC_A, id))?.revokedAt, id).toEqual(at(50));
+        }
+      });
+
+      it("never shows, revokes or touches another account's keys", async () => {
+        const theirs = newApiKey('key_b', { account: ACC_B });
+        await store.apiKeys.insert(theirs);
+        expect(await store.apiKeys.get(ACC_A, 'key_b')).toBeNull();
+        expect(await store.apiKeys.list(ACC_A)).toEqual([]);
+        expect(await store.apiKeys.revoke(ACC_A, 'key_b', at(1))).toBeNull();
+        await store.apiKeys.touch(ACC_A, 'key_b', at(2));
+        expect(await store.apiKeys.get(ACC_B, 'key_b')).toStrictEqual(theirs);
+        expect(await store.apiKeys.findActiveByHashAcrossAccounts(sha('key_b'))).toStrictEqual(theirs);
+      });
+
+      it('copies values in and out', async () => {
+        const input = newApiKey('key_1');
+        await store.apiKeys.insert(input);
+        input.name = 'changed';
+        input.createdAt.setTime(0);
+        (await store.apiKeys.get(ACC_A, 'key_1'))!.createdAt.setTime(0);
+        (await store.apiKeys.revoke(ACC_A, 'key_1', at(7)))!.revokedAt!.setTime(0);
+        (await store.apiKeys.list(ACC_A))[0]!.revokedAt!.setTime(0);
+        expect(await store.apiKeys.get(ACC_A, 'key_1')).toStrictEqual({ ...newApiKey('key_1'), revokedAt: at(7) });
+      });
+    });
+
+    describe('eventTypes', () => {
+      it('creates and reads a type without schema or example; an unknown name is null', async () => {
+        const plain = newEventType('ticket.created');
+        await store.eventTypes.create(plain);
+        const got = await store.eventTypes.get('ticket.created');
+        expect(got).toStrictEqual(plain);
+        expect(got).not.toHaveProperty('schema');
+        expect(got).not.toHaveProperty('example');
+        expect(await store.eventTypes.get('ticket.deleted')).toBeNull();
+      });
+
+      it('keeps a JSON Schema and an example exactly ($schema, $ref, dotted keys, nested arrays)', async () => {
+        const full = newEventType('ticket.priority_changed', { schema: trickySchema(), example: trickyExample() });
+        await store.eventTypes.create(full);
+        expect(await store.eventTypes.get('ticket.priority_changed')).toStrictEqual(full);
+        expect((await store.eventTypes.list({ includeArchived: false, limit: 10 }))[0]).toStrictEqual(full);
+      });
+
+      it('refuses a name that exists, archived or not, with HERALD_CONFLICT', async () => {
+        await store.eventTypes.create(newEventType('ticket.created'));
+        await store.eventTypes.create(newEventType('ticket.old', { archived: true }));
+        await expectHeraldError(store.eventTypes.create(newEventType('ticket.created', { description: 'x' })), 'HERALD_CONFLICT');
+        await expectHeraldError(store.eventTypes.create(newEventType('ticket.old')), 'HERALD_CONFLICT');
+        expect(await store.eventTypes.get('ticket.created')).toStrictEqual(newEventType('ticket.created'));
+        expect(await store.eventTypes.get('ticket.old')).toStrictEqual(newEventType('ticket.old', { archived: true }));
+      });
+
+      it('lists by name with the cursor, leaving archived types out unless asked', async () => {
+        const names = Array.from({ length: 17 }, (_, i) => `ticket.t${String(i).padStart(2, '0')}`);
+        const archived = (i: number) => i % 4 === 1;
+        for (const name of [...names].sort((x, y) => hash(x) - hash(y))) {
+          await store.eventTypes.create(newEventType(name, { archived: archived(names.indexOf(name)) }));
+        }
+        async function pages(includeArchived: boolean, limit: number): Promise<string[][]> {
+          const out: string[][] = [];
+          let after: string | undefined;
+          for (let guard = 0; guard < 100; guard++) {
+            const page = await store.eventTypes.list({ includeArchived, limit, ...(after === undefined ? {} : { after }) });
+            if (page.length === 0) return out;
+            out.push(page.map((t) => t.name));
+            after = page[page.length - 1]!.name;
+          }
+          throw new Error('pagination did not end');
+        }
+        const all = await pages(true, 5);
+        expect(all.map((p) => p.length)).toEqual([5, 5, 5, 2]);
+        expect(all.flat()).toEqual(names);
+        const current = await pages(false, 5);
+        expect(current.flat()).toEqual(names.filter((_, i) => !archived(i)));
+        expect(current.map((p) => p.length)).toEqual([5, 5, 3]);
+        // an archived name is a valid position for the default listing too
+        expect((await store.eventTypes.list({ includeArchived: false, limit: 2, after: 'ticket.t05' })).map((t) => t.name)).toEqual([
+          'ticket.t06',
+          'ticket.t07',
+        ]);
+        expect((await store.eventTypes.list({ includeArchived: true, limit: 1, after: 'ticket.t05' })).map((t) => t.name)).toEqual(['ticket.t06']);
+        expect(await store.eventTypes.list({ includeArchived: true, limit: 5, after: 'ticket.t16' })).toEqual([]);
+        await expectHeraldError(store.eventTypes.list({ includeArchived: true, limit: 0 }), 'HERALD_VALIDATION');
+      });
+
+      it('updates the given fields and updatedAt; null removes the schema or the example', async () => {
+        await store.eventTypes.create(newEventType('ticket.updated', { schema: trickySchema(), example: trickyExample() }));
+        const base = newEventType('ticket.updated', { schema: trickySchema(), example: trickyExample() });
+
+        const described = await store.eventTypes.update('ticket.updated', { description: 'Changed' }, at(1000));
+        expect(described).toStrictEqual({ ...base, description: 'Changed', updatedAt: at(1000) });
+
+        const newSchema = { type: 'object', properties: { 'a.b': { $ref: '#/$defs/x' } }, $defs: { x: { enum: [[1], [2]] } } };
+        const replaced = await store.eventTypes.update('ticket.updated', { schema: newSchema, example: null }, at(2000));
+        const { example: _removed, ...withoutExample } = base;
+        expect(replaced).toStrictEqual({ ...withoutExample, description: 'Changed', schema: newSchema, updatedAt: at(2000) });
+        expect(replaced).not.toHaveProperty('example');
+        expect(await store.eventTypes.get('ticket.updated')).toStrictEqual(replaced);
+
+        const bare = await store.eventTypes.update('ticket.updated', { schema: null }, at(3000));
+        expect(bare).not.toHaveProperty('schema');
+        expect(bare).not.toHaveProperty('example');
+        expect(bare).toStrictEqual(newEventType('ticket.updated', { description: 'Changed', updatedAt: at(3000) }));
+        expect(await store.eventTypes.update('ticket.updated', { schema: null, example: null }, at(4000))).toStrictEqual({
+          ...bare,
+          updatedAt: at(4000),
+        });
+        const example = await store.eventTypes.update('ticket.updated', { example: trickyExample() }, at(5000));
+        expect(example).toStrictEqual({ ...bare, example: trickyExample(), updatedAt: at(5000) });
+        expect(await store.eventTypes.get('ticket.updated')).toStrictEqual(example);
+
+        expect(await store.eventTypes.update('ticket.nope', { description: 'x' }, at(1))).toBeNull();
+        expect(await store.eventTypes.get('ticket.nope')).toBeNull();
+      });
+
+      it('archives and restores: an archived type stays readable and leaves the default listing', async () => {
+        await store.eventTypes.create(newEventType('ticket.created'));
+        await store.eventTypes.create(newEventType('ticket.updated'));
+        const archived = await store.eventTypes.update('ticket.created', { archived: true }, at(1000));
+        expect(archived).toStrictEqual(newEventType('ticket.created', { archived: true, updatedAt: at(1000) }));
+        expect(await store.eventTypes.get('ticket.created')).toStrictEqual(archived);
+        expect((await store.eventTypes.list({ includeArchived: false, limit: 10 })).map((t) => t.name)).toEqual(['ticket.updated']);
+        expect((await store.eventTypes.list({ includeArchived: true, limit: 10 })).map((t) => t.name)).toEqual(['ticket.created', 'ticket.updated']);
+
+        await store.eventTypes.update('ticket.created', { archived: false }, at(2000));
+        expect((await store.eventTypes.list({ includeArchived: false, limit: 10 })).map((t) => t.name)).toEqual(['ticket.created', 'ticket.updated']);
+      });
+
+      it('copies values in and out', async () => {
+        const input = newEventType('ticket.created', { schema: trickySchema(), example: trickyExample() });
+        await store.eventTypes.create(input);
+        (input.schema!['properties'] as Record<string, unknown>)['added'] = true;
+        input.example!['x'] = 1;
+        const out = await store.eventTypes.get('ticket.created');
+        out!.schema!['$schema'] = 'changed';
+        out!.createdAt.setTime(0);
+        const patch = { schema: trickySchema() };
+        const updated = await store.eventTypes.update('ticket.created', patch, at(9));
+        patch.schema['type'] = 'changed';
+        updated!.example!['y'] = 2;
+        expect(await store.eventTypes.get('ticket.created')).toStrictEqual(
+          newEventType('ticket.created', { schema: trickySchema(), example: trickyExample(), updatedAt: at(9) }),
+        );
+      });
+    });
   });
 }
 
@@ -498,6 +985,9 @@ const ACC_A = 'acc_a';
 const ACC_B = 'acc_b';
 const ACC_C = 'acc_c';
 const LEASE_MS = 30_000;
+/** Two encryption keys (32 bytes each). */
+const KEY_1 = Buffer.alloc(32, 1);
+const KEY_2 = Buffer.alloc(32, 2);
 /** The test clock: claims take `now` explicitly, so time moves only when a test says so. */
 const T0 = new Date('2031-03-01T10:00:00.000Z');
 const SUCCEEDED: DeliveryOutcome = { status: 'succeeded', attempts: 1, nextAttemptAt: null };
@@ -619,6 +1109,57 @@ function fullWebhook(id: string): Webhook {
   });
 }
 
+function newAccount(id: string, overrides: Partial<Account> = {}): Account {
+  return { id, name: `Account ${id}`, webhooksEnabled: true, createdAt: at(-100_000), updatedAt: at(-50_000), ...overrides };
+}
+
+/** A stand-in for the hex SHA-256 of a key: distinct per input, 64 hex digits. */
+function sha(input: string): string {
+  return Array.from({ length: 8 }, (_, i) => hash(`${i}:${input}`).toString(16).padStart(8, '0')).join('');
+}
+
+/** A key whose hash is `sha(id)`. */
+function newApiKey(id: string, overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id,
+    account: ACC_A,
+    name: `Key ${id}`,
+    role: 'admin',
+    hash: sha(id),
+    prefix: `hk_${id.slice(-4)}`,
+    createdAt: at(-100_000),
+    revokedAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  };
+}
+
+function newEventType(name: string, overrides: Partial<EventType> = {}): EventType {
+  return { name, description: `When ${name} happens`, archived: false, createdAt: at(-100_000), updatedAt: at(-50_000), ...overrides };
+}
+
+/** A JSON Schema with everything FerretDB refuses as document keys. */
+function trickySchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://herald.example/schemas/ticket.priority_changed',
+    type: 'object',
+    required: ['priority'],
+    properties: {
+      priority: { $ref: '#/$defs/priority' },
+      'meta.source': { type: 'string' },
+      matrix: { type: 'array', items: { type: 'array', items: { type: 'number' } }, examples: [[[1, 2], [3]]] },
+      nothing: {},
+    },
+    $defs: { priority: { enum: ['low', 'high', null] } },
+    additionalProperties: false,
+  };
+}
+
+function trickyExample(): Record<string, unknown> {
+  return { priority: 'high', 'meta.source': 'ui', $odd: { 'x.y': [[1], []] }, matrix: [[1, 2], [3]], nothing: {}, text: 'Grüße 😀' };
+}
+
 async function allPages(
   store: Store,
   filter: { webhookId?: string; status?: Delivery['status']; eventType?: string },
@@ -635,11 +1176,12 @@ async function allPages(
   throw new Error('pagination did not end');
 }
 
-async function expectHeraldError(promise: Promise<unknown>, code: HeraldErrorCode): Promise<void> {
+async function expectHeraldError(promise: Promise<unknown>, code: HeraldErrorCode): Promise<HeraldError> {
   const outcome = await promise.then(
     () => 'resolved',
     (err: unknown) => err,
   );
   expect(outcome).toBeInstanceOf(HeraldError);
   expect((outcome as HeraldError).code).toBe(code);
+  return outcome as HeraldError;
 }

@@ -1,4 +1,5 @@
 import type { Attempt, Delivery, Webhook } from '@herald/core';
+import type { Account, ApiKey, EventType } from '../entities.ts';
 import { jsonCopy } from '../internal/json-value.ts';
 
 // Deep copies in and out of the memory store, so that callers never share objects with its
@@ -79,5 +80,36 @@ export function copyWebhook(w: Webhook): Webhook {
   if (w.schema !== undefined) out.schema = w.schema;
   if (w.retry !== undefined) out.retry = { schedule: [...w.retry.schedule] };
   if (w.timeoutMs !== undefined) out.timeoutMs = w.timeoutMs;
+  return out;
+}
+
+export function copyAccount(a: Account): Account {
+  return { id: a.id, name: a.name, webhooksEnabled: a.webhooksEnabled, createdAt: date(a.createdAt), updatedAt: date(a.updatedAt) };
+}
+
+export function copyApiKey(k: ApiKey): ApiKey {
+  return {
+    id: k.id,
+    account: k.account,
+    name: k.name,
+    role: k.role,
+    hash: k.hash,
+    prefix: k.prefix,
+    createdAt: date(k.createdAt),
+    revokedAt: dateOrNull(k.revokedAt),
+    lastUsedAt: dateOrNull(k.lastUsedAt),
+  };
+}
+
+export function copyEventType(t: EventType): EventType {
+  const out: EventType = {
+    name: t.name,
+    description: t.description,
+    archived: t.archived,
+    createdAt: date(t.createdAt),
+    updatedAt: date(t.updatedAt),
+  };
+  if (t.schema !== undefined) out.schema = jsonCopy(t.schema);
+  if (t.example !== undefined) out.example = jsonCopy(t.example);
   return out;
 }

@@ -1,21 +1,73 @@
 import type { Store } from '../repositories.ts';
+import { WebhookSecrets } from '../internal/webhook-secrets.ts';
+import { MemoryAccountRepository } from './account.repository.ts';
+import { MemoryApiKeyRepository } from './api-key.repository.ts';
 import { MemoryAttemptRepository } from './attempt.repository.ts';
 import { MemoryDeliveryRepository } from './delivery.repository.ts';
-import { MemoryWebhookRepository } from './webhook.repository.ts';
+import { MemoryEventTypeRepository } from './event-type.repository.ts';
+import { MemoryWebhookRepository, type StoredWebhook } from './webhook.repository.ts';
+
+export interface MemoryStoreOptions {
+  /**
+   * 32 bytes: webhook secrets and auth settings are kept encrypted with it (AES-256-GCM), as the
+   * MongoDB store keeps them. Absent = kept in clear.
+   */
+  encryptionKey?: Buffer;
+}
+
+/** The data of one memory store, which `internalReopenMemoryStore` shares with another. */
+interface MemoryData {
+  deliveries: MemoryDeliveryRepository;
+  attempts: MemoryAttemptRepository;
+  accounts: MemoryAccountRepository;
+  apiKeys: MemoryApiKeyRepository;
+  eventTypes: MemoryEventTypeRepository;
+  webhooks: Map<string, StoredWebhook>;
+}
+
+const dataOf = new WeakMap<Store, MemoryData>();
 
 /**
  * The in-process store: the same contract as the MongoDB store, kept in plain maps. For unit
  * tests and embedded mode. Values are deep-copied in and out, so callers never share state
  * with it. Nothing survives the process.
  */
-export function createMemoryStore(): Store {
-  return {
-    kind: 'memory',
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const data: MemoryData = {
     deliveries: new MemoryDeliveryRepository(),
     attempts: new MemoryAttemptRepository(),
-    webhooks: new MemoryWebhookRepository(),
+    accounts: new MemoryAccountRepository(),
+    apiKeys: new MemoryApiKeyRepository(),
+    eventTypes: new MemoryEventTypeRepository(),
+    webhooks: new Map(),
+  };
+  return storeOver(data, options);
+}
+
+/**
+ * For tests only: a second store over the same data as `store` (a store made by
+ * `createMemoryStore`), with other options — what reopening a database with another
+ * encryption key is for the MongoDB store.
+ */
+export function internalReopenMemoryStore(store: Store, options: MemoryStoreOptions = {}): Store {
+  const data = dataOf.get(store);
+  if (!data) throw new TypeError('Not a store made by createMemoryStore');
+  return storeOver(data, options);
+}
+
+function storeOver(data: MemoryData, options: MemoryStoreOptions): Store {
+  const store: Store = {
+    kind: 'memory',
+    deliveries: data.deliveries,
+    attempts: data.attempts,
+    webhooks: new MemoryWebhookRepository(new WebhookSecrets(options.encryptionKey), data.webhooks),
+    accounts: data.accounts,
+    apiKeys: data.apiKeys,
+    eventTypes: data.eventTypes,
     async init() {},
     async ping() {},
     async close() {},
   };
+  dataOf.set(store, data);
+  return store;
 }

@@ -1,12 +1,20 @@
 import mongoose from 'mongoose';
 import { HeraldError } from '@herald/core';
 import type { Store } from '../repositories.ts';
+import { WebhookSecrets } from '../internal/webhook-secrets.ts';
+import { MongoAccountRepository } from './account/account.repository.ts';
+import { accountSchema, type AccountDoc } from './account/account.schema.ts';
+import { apiKeyRevocationSchema, type ApiKeyRevocationDoc } from './api-key/api-key-revocation.schema.ts';
+import { MongoApiKeyRepository } from './api-key/api-key.repository.ts';
+import { apiKeySchema, type ApiKeyDoc } from './api-key/api-key.schema.ts';
 import { MongoAttemptRepository } from './attempt/attempt.repository.ts';
 import { attemptSchema, type AttemptDoc } from './attempt/attempt.schema.ts';
 import { MongoDeliveryRepository } from './delivery/delivery.repository.ts';
 import { deliverySchema, type DeliveryDoc } from './delivery/delivery.schema.ts';
 import { leaseTicketSchema, type LeaseTicketDoc } from './delivery/lease-ticket.schema.ts';
 import { LeaseTickets } from './delivery/lease-tickets.ts';
+import { MongoEventTypeRepository } from './event-type/event-type.repository.ts';
+import { eventTypeSchema, type EventTypeDoc } from './event-type/event-type.schema.ts';
 import { MongoWebhookRepository } from './webhook/webhook.repository.ts';
 import { webhookSchema, type WebhookDoc } from './webhook/webhook.schema.ts';
 
@@ -15,6 +23,24 @@ export interface MongoStoreOptions {
   uri: string;
   /** The database; default: the one named in the URI (else `test`, as the driver does). */
   dbName?: string;
+  /**
+   * 32 bytes: webhook secrets and auth settings are stored encrypted with it (AES-256-GCM) and
+   * decrypted on read. Absent = stored in clear (development only: the apps require a key in
+   * production). Reading values encrypted with another key fails with HERALD_CONFIG_INVALID.
+   */
+  encryptionKey?: Buffer;
+}
+
+const connectionOf = new WeakMap<Store, mongoose.Connection>();
+
+/**
+ * For tests only: the store's own mongoose connection, to look at the raw documents (e.g. that
+ * no secret is stored in clear) with the native driver.
+ */
+export function internalMongoConnection(store: Store): mongoose.Connection {
+  const connection = connectionOf.get(store);
+  if (!connection) throw new TypeError('Not a store made by createMongoStore');
+  return connection;
 }
 
 /**
@@ -23,9 +49,12 @@ export interface MongoStoreOptions {
  * and whose updates are not atomic (see delivery/lease-tickets.ts for how claims cope).
  *
  * Connects at once; `init()` waits for the connection and creates the indexes (nothing is
- * created implicitly: `autoIndex` and `autoCreate` are off).
+ * created implicitly: `autoIndex` and `autoCreate` are off). An `encryptionKey` that is not
+ * 32 bytes fails here, with HERALD_CONFIG_INVALID, before anything connects.
  */
 export function createMongoStore(options: MongoStoreOptions): Store {
+  // First, so that a bad key fails before anything connects.
+  const secrets = new WebhookSecrets(options.encryptionKey);
   const connection = mongoose.createConnection(options.uri, {
     ...(options.dbName === undefined ? {} : { dbName: options.dbName }),
     autoIndex: false,
@@ -40,6 +69,11 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   const leaseTickets = connection.model<LeaseTicketDoc>('DeliveryLeaseTicket', leaseTicketSchema);
   const attempts = connection.model<AttemptDoc>('Attempt', attemptSchema);
   const webhooks = connection.model<WebhookDoc>('Webhook', webhookSchema);
+  const accounts = connection.model<AccountDoc>('Account', accountSchema);
+  const apiKeys = connection.model<ApiKeyDoc>('ApiKey', apiKeySchema);
+  const apiKeyRevocations = connection.model<ApiKeyRevocationDoc>('ApiKeyRevocation', apiKeyRevocationSchema);
+  const eventTypes = connection.model<EventTypeDoc>('EventType', eventTypeSchema);
+  const models = [deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes];
 
   async function reachable(): Promise<void> {
     try {
@@ -49,15 +83,18 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     }
   }
 
-  return {
+  const store: Store = {
     kind: 'mongodb',
     deliveries: new MongoDeliveryRepository(deliveries, new LeaseTickets(leaseTickets)),
     attempts: new MongoAttemptRepository(attempts),
-    webhooks: new MongoWebhookRepository(webhooks),
+    webhooks: new MongoWebhookRepository(webhooks, secrets),
+    accounts: new MongoAccountRepository(accounts),
+    apiKeys: new MongoApiKeyRepository(apiKeys, apiKeyRevocations),
+    eventTypes: new MongoEventTypeRepository(eventTypes),
 
     async init() {
       await reachable();
-      for (const model of [deliveries, leaseTickets, attempts, webhooks]) await model.createIndexes();
+      for (const model of models) await model.createIndexes();
     },
 
     async ping() {
@@ -73,4 +110,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
       await connection.close();
     },
   };
+  connectionOf.set(store, connection);
+  return store;
 }

@@ -1,2 +1,2 @@
 /** The store contract suite, for other Store implementations (`@herald/store/testing`). */
-export { storeContract, type StoreUnderTest } from '../store.contract.ts';
+export { storeContract, type StoreOptions, type StoreUnderTest } from '../store.contract.ts';

@@ -1,10 +1,15 @@
 import { Schema } from 'mongoose';
 import type { HttpMethod, Webhook, WebhookAuth } from '@herald/core';
 import { fromJsonText, toJsonText } from '../../internal/json-value.ts';
+import type { StoredWebhookSecrets, WebhookSecrets } from '../../internal/webhook-secrets.ts';
 
 /**
  * A webhook as stored in `webhooks`. The plugin settings (`auth`) and the header map are JSON
  * text: their keys are header names and plugin-defined names, which may hold `.` or `$`.
+ *
+ * With an encryption key (see internal/webhook-secrets.ts) `secret` is `enc:v1:…`, `auth` holds
+ * only `{"type":…}` and `sealedAuth` the other settings, encrypted. Without one, `secret` and
+ * `auth` are clear and `sealedAuth` is absent.
  */
 export interface WebhookDoc {
   _id: string;
@@ -19,6 +24,7 @@ export interface WebhookDoc {
   auth: string;
   headers: string;
   secret: string;
+  sealedAuth?: string;
   schema?: string;
   dedupWindowSeconds: number;
   retry?: { schedule: number[] };
@@ -44,6 +50,7 @@ export const webhookSchema = new Schema<WebhookDoc>(
     auth: { type: String },
     headers: { type: String },
     secret: { type: String },
+    sealedAuth: { type: String },
     schema: { type: String },
     dedupWindowSeconds: { type: Number },
     retry: { type: new Schema({ schedule: { type: [Number], default: undefined } }, { _id: false }), default: undefined },
@@ -57,7 +64,8 @@ export const webhookSchema = new Schema<WebhookDoc>(
 // Every query names the account.
 webhookSchema.index({ account: 1 });
 
-export function toWebhookDoc(w: Webhook): WebhookDoc {
+/** The document of `w`, whose secrets `secrets` has sealed (`WebhookSecrets.seal`). */
+export function toWebhookDoc(w: Webhook, secrets: StoredWebhookSecrets): WebhookDoc {
   const doc: WebhookDoc = {
     _id: w.id,
     account: w.account,
@@ -66,13 +74,14 @@ export function toWebhookDoc(w: Webhook): WebhookDoc {
     method: w.method,
     active: w.active,
     eventTypes: [...w.eventTypes],
-    auth: toJsonText(w.auth),
+    auth: toJsonText(secrets.auth),
     headers: toJsonText(w.headers),
-    secret: w.secret,
+    secret: secrets.secret,
     dedupWindowSeconds: w.dedupWindowSeconds,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
+  if (secrets.sealedAuth !== undefined) doc.sealedAuth = secrets.sealedAuth;
   if (w.description !== undefined) doc.description = w.description;
   if (w.projects !== undefined) doc.projects = [...w.projects];
   if (w.schema !== undefined) doc.schema = w.schema;
@@ -81,7 +90,11 @@ export function toWebhookDoc(w: Webhook): WebhookDoc {
   return doc;
 }
 
-export function toWebhook(doc: WebhookDoc): Webhook {
+/** The webhook of `doc`, its secrets opened with `secrets` (HERALD_CONFIG_INVALID when they cannot be). */
+export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
+  const stored: StoredWebhookSecrets = { secret: doc.secret, auth: fromJsonText<WebhookAuth>(doc.auth) };
+  if (doc.sealedAuth != null) stored.sealedAuth = doc.sealedAuth;
+  const { secret, auth } = secrets.open({ id: doc._id, account: doc.account }, stored);
   const w: Webhook = {
     id: doc._id,
     account: doc.account,
@@ -90,9 +103,9 @@ export function toWebhook(doc: WebhookDoc): Webhook {
     method: doc.method,
     active: doc.active,
     eventTypes: doc.eventTypes ?? [],
-    auth: fromJsonText<WebhookAuth>(doc.auth),
+    auth,
     headers: fromJsonText<Record<string, string>>(doc.headers),
-    secret: doc.secret,
+    secret,
     dedupWindowSeconds: doc.dedupWindowSeconds,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

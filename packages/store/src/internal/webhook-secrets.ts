@@ -1,0 +1,73 @@
+import { HeraldError, type Webhook, type WebhookAuth } from '@herald/core';
+import { SecretCipher } from '../secret-cipher.ts';
+import { fromJsonText, toJsonText } from './json-value.ts';
+
+/** A webhook's secrets as both stores keep them. */
+export interface StoredWebhookSecrets {
+  /** The signing secret: `enc:v1:…` with a key, clear text without one. */
+  secret: string;
+  /** The auth settings: only `{ type }` when the rest is sealed, else the whole object. */
+  auth: WebhookAuth;
+  /** The auth settings but `type`, encrypted JSON text; absent = `auth` is whole and clear. */
+  sealedAuth?: string;
+}
+
+type WebhookRef = Pick<Webhook, 'id' | 'account'>;
+
+/**
+ * Seals a webhook's `secret` and `auth` settings (all but `type`, which stays readable) with the
+ * store's encryption key before they are stored, and opens them on read. Each value is bound to
+ * its webhook and field (the cipher's context), so a value copied onto another webhook does not
+ * decrypt there. Without a key values are stored in clear.
+ *
+ * Reading is lenient in one direction only: a clear value (written before the key was set)
+ * reads as it is, and is sealed on the webhook's next write. An encrypted value that cannot be
+ * decrypted — another key, no key, altered — is HERALD_CONFIG_INVALID naming the webhook.
+ */
+export class WebhookSecrets {
+  readonly #cipher: SecretCipher | undefined;
+
+  constructor(encryptionKey?: Uint8Array) {
+    this.#cipher = encryptionKey === undefined ? undefined : new SecretCipher(encryptionKey);
+  }
+
+  seal(webhook: Pick<Webhook, 'id' | 'account' | 'secret' | 'auth'>): StoredWebhookSecrets {
+    if (!this.#cipher) return { secret: webhook.secret, auth: webhook.auth };
+    const { type, ...settings } = webhook.auth;
+    return {
+      secret: this.#cipher.encrypt(webhook.secret, context(webhook, 'secret')),
+      auth: { type },
+      sealedAuth: this.#cipher.encrypt(toJsonText(settings), context(webhook, 'auth')),
+    };
+  }
+
+  open(webhook: WebhookRef, stored: StoredWebhookSecrets): { secret: string; auth: WebhookAuth } {
+    const secret = SecretCipher.isEncrypted(stored.secret) ? this.#decrypt(webhook, 'secret', stored.secret) : stored.secret;
+    if (stored.sealedAuth === undefined) return { secret, auth: stored.auth };
+    const settings = fromJsonText<Record<string, unknown>>(this.#decrypt(webhook, 'auth', stored.sealedAuth));
+    return { secret, auth: { ...settings, type: stored.auth.type } };
+  }
+
+  #decrypt(webhook: WebhookRef, field: 'secret' | 'auth', value: string): string {
+    if (!this.#cipher) {
+      throw new HeraldError(
+        'HERALD_CONFIG_INVALID',
+        `The ${field} of webhook ${webhook.id} (account ${webhook.account}) is encrypted, but the store has no encryption key`,
+      );
+    }
+    try {
+      return this.#cipher.decrypt(value, context(webhook, field));
+    } catch (err) {
+      throw new HeraldError(
+        'HERALD_CONFIG_INVALID',
+        `Cannot decrypt the ${field} of webhook ${webhook.id} (account ${webhook.account}): ` +
+          'the encryption key does not match the one it was stored with',
+        { cause: err },
+      );
+    }
+  }
+}
+
+function context(webhook: WebhookRef, field: 'secret' | 'auth'): string {
+  return `herald:webhook:${webhook.account}:${webhook.id}:${field}`;
+}
