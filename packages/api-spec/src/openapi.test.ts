@@ -1,25 +1,271 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { validateEnvelope } from '@herald/core';
-import { OPENAPI_PATH } from './index.ts';
+import { validateEnvelope, validateRetrySchedule } from '@herald/core';
+import { plugin as noneAuth } from '@herald/transport-none';
+import { plugin as basicAuth } from '@herald/transport-basic';
+import { plugin as bearerAuth } from '@herald/transport-bearer';
+import { plugin as headersAuth } from '@herald/transport-headers';
+import { loadSpec } from './index.ts';
 
-const spec = parse(readFileSync(OPENAPI_PATH, 'utf8'));
-const ajv = new Ajv2020({ strict: false });
+type Json = Record<string, any>;
+
+const spec = loadSpec() as Json;
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** The document with every `$ref` answered, for validating examples against schemas. */
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const envelopeSchema = ajv.compile(spec.components.schemas.EventEnvelope);
+ajv.addSchema(spec, 'openapi');
+
+function pointer(...parts: string[]): string {
+  return '#' + parts.map((p) => '/' + p.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+function validatorAt(ptr: string): ValidateFunction {
+  const v = ajv.getSchema(`openapi${ptr}`);
+  if (!v) throw new Error(`no schema at ${ptr}`);
+  return v;
+}
+
+/** Follows a local `$ref` (`#/components/...`) to what it names. */
+function deref(node: Json): Json {
+  let n = node;
+  for (let i = 0; n && typeof n.$ref === 'string' && i < 10; i++) {
+    n = n.$ref
+      .slice(2)
+      .split('/')
+      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce((o: Json, k: string) => o?.[k], spec);
+  }
+  return n;
+}
+
+interface Operation {
+  path: string;
+  method: string;
+  op: Json;
+  /** Path-level and operation-level parameters, dereferenced. */
+  parameters: Json[];
+}
+
+const operations: Operation[] = Object.entries<Json>(spec.paths).flatMap(([path, item]) =>
+  METHODS.filter((m) => item[m]).map((method) => ({
+    path,
+    method,
+    op: item[method] as Json,
+    parameters: [...(item.parameters ?? []), ...(item[method].parameters ?? [])].map(deref),
+  })),
+);
+const name = (o: Operation) => `${o.method.toUpperCase()} ${o.path}`;
+const isPublic = (o: Operation) => Array.isArray(o.op.security) && o.op.security.length === 0;
+
+/** Every example of a media type object, by name, dereferenced. */
+function examplesOf(media: Json): Record<string, unknown> {
+  if ('example' in media) return { example: media.example };
+  return Object.fromEntries(Object.entries<Json>(media.examples ?? {}).map(([k, v]) => [k, deref(v).value]));
+}
+
+const envelopeSchema = validatorAt('#/components/schemas/EventEnvelope');
 const example = spec.paths['/v1/events'].post.requestBody.content['application/json'].example;
 
 describe('openapi.yaml', () => {
-  it('is OpenAPI 3.1 and every operation has an id and an example per JSON answer', () => {
+  it('is OpenAPI 3.1 and describes the configuration API', () => {
     expect(spec.openapi).toBe('3.1.0');
-    for (const [path, item] of Object.entries<Record<string, { operationId?: string; responses: Record<string, unknown> }>>(spec.paths)) {
-      for (const [method, op] of Object.entries(item)) {
-        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(Object.keys(spec.paths).sort()).toEqual(
+      [
+        '/healthz',
+        '/readyz',
+        '/openapi.yaml',
+        '/openapi.json',
+        '/v1/events',
+        '/v1/accounts',
+        '/v1/accounts/{accountId}',
+        '/v1/api-keys',
+        '/v1/api-keys/{keyId}',
+        '/v1/event-types',
+        '/v1/event-types/{name}',
+        '/v1/webhooks',
+        '/v1/webhooks/{webhookId}',
+      ].sort(),
+    );
+    expect(spec.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('gives every operation a unique camelCase operationId, declared tags, a summary and who may call it', () => {
+    const declared = new Set(spec.tags.map((t: Json) => t.name));
+    const ids = operations.map((o) => o.op.operationId);
+    expect(new Set(ids).size, 'operationIds are unique').toBe(ids.length);
+    for (const o of operations) {
+      expect(o.op.operationId, name(o)).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(o.op.summary, name(o)).toMatch(/\S/);
+      expect(o.op.tags?.length, name(o)).toBeGreaterThan(0);
+      for (const t of o.op.tags) expect(declared.has(t), `${name(o)}: tag ${t}`).toBe(true);
+      expect(o.op['x-herald-access'], name(o)).toEqual(expect.arrayContaining([expect.stringMatching(/^(public|operator|ingest|admin|read)$/)]));
+      expect(o.op['x-herald-access'].includes('public'), `${name(o)}: public iff security: []`).toBe(isPublic(o));
+    }
+  });
+
+  it('has an example for every JSON request body and every JSON answer, each valid against its schema', () => {
+    let checked = 0;
+    for (const o of operations) {
+      const contents: [string, Json][] = [];
+      if (o.op.requestBody) contents.push(['request', o.op.requestBody.content]);
+      for (const [status, r] of Object.entries<Json>(o.op.responses)) contents.push([status, deref(r).content ?? {}]);
+      for (const [where, content] of contents) {
+        for (const [type, media] of Object.entries<Json>(content)) {
+          const examples = examplesOf(media);
+          const label = `${name(o)} ${where} ${type}`;
+          expect(Object.keys(examples).length, `${label} has an example`).toBeGreaterThan(0);
+          if (!/json/.test(type)) continue;
+          const ptr = media.schema.$ref ?? pointer('paths', o.path, o.method, ...(where === 'request' ? ['requestBody'] : ['responses', where]), 'content', type, 'schema');
+          const validate = validatorAt(ptr.startsWith('#') ? ptr : `#${ptr}`);
+          for (const [k, value] of Object.entries(examples)) {
+            expect(validate(value), `${label} example ${k}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+            checked++;
+          }
+        }
       }
     }
+    expect(checked).toBeGreaterThan(50);
+  });
+
+  it('answers every 4xx with an RFC 9457 problem+json and an example', () => {
+    for (const o of operations) {
+      for (const [status, r] of Object.entries<Json>(o.op.responses)) {
+        if (!/^4\d\d$/.test(status)) continue;
+        const response = deref(r);
+        expect(Object.keys(response.content), `${name(o)} ${status}`).toEqual(['application/problem+json']);
+        const media = response.content['application/problem+json'];
+        expect(media.schema, `${name(o)} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+        for (const [k, value] of Object.entries(examplesOf(media))) {
+          expect((value as Json).status, `${name(o)} ${status} example ${k}`).toBe(Number(status));
+        }
+      }
+    }
+  });
+
+  it('documents 401 for authenticated operations, 413/415 for bodies, 400/404 for ids in the path', () => {
+    for (const o of operations) {
+      const statuses = Object.keys(o.op.responses);
+      if (!isPublic(o)) expect(statuses, name(o)).toContain('401');
+      if (o.op.requestBody) expect(statuses, name(o)).toEqual(expect.arrayContaining(['400', '413', '415']));
+      if (o.parameters.some((p) => p.in === 'path')) expect(statuses, name(o)).toEqual(expect.arrayContaining(['400', '404']));
+      if (o.parameters.some((p) => p.in === 'query')) expect(statuses, name(o)).toContain('400');
+      if (o.method === 'post' && o.path.startsWith('/v1/') && o.path !== '/v1/events') expect(statuses, name(o)).toContain('201');
+      if (o.method === 'delete') expect(statuses, name(o)).toContain('204');
+    }
+  });
+
+  it('closes every object of every request body (additionalProperties: false)', () => {
+    // Free-form on purpose: a third-party plugin's config (validated by the plugin's own schema).
+    const open = new Set(['#/components/schemas/PluginAuth']);
+    const seen = new Set<Json>();
+    const visit = (node: Json, at: string): void => {
+      if (!node || typeof node !== 'object' || seen.has(node)) return;
+      seen.add(node);
+      if (typeof node.$ref === 'string') {
+        if (!open.has(node.$ref)) visit(deref(node), node.$ref);
+      }
+      if (node.properties) {
+        expect(node.additionalProperties, `${at} is closed`).toBe(false);
+        for (const [k, v] of Object.entries<Json>(node.properties)) visit(v, `${at}/properties/${k}`);
+      } else if (node.type === 'object' || (Array.isArray(node.type) && node.type.includes('object'))) {
+        // A map or any JSON object: it must say so explicitly.
+        expect(node.additionalProperties, `${at} declares what it holds`).toBeDefined();
+      }
+      for (const k of ['oneOf', 'anyOf', 'allOf'] as const) (node[k] ?? []).forEach((s: Json, i: number) => visit(s, `${at}/${k}/${i}`));
+      if (node.items) visit(node.items, `${at}/items`);
+      if (node.additionalProperties && typeof node.additionalProperties === 'object') visit(node.additionalProperties, `${at}/additionalProperties`);
+    };
+    let bodies = 0;
+    for (const o of operations) {
+      if (!o.op.requestBody) continue;
+      expect(o.op.requestBody.required, name(o)).toBe(true);
+      expect(Object.keys(o.op.requestBody.content), name(o)).toEqual(['application/json']);
+      visit(o.op.requestBody.content['application/json'].schema, name(o));
+      bodies++;
+    }
+    expect(bodies).toBe(8);
+  });
+
+  it('refuses unknown fields and bad values in webhooks, as the API must', () => {
+    const create = validatorAt('#/components/schemas/WebhookCreate');
+    const update = validatorAt('#/components/schemas/WebhookUpdate');
+    const ok = { name: 'ERP', url: 'https://erp.example.com/hook' };
+    expect(create(ok)).toBe(true);
+    expect(create({ ...ok, extra: 1 })).toBe(false);
+    expect(create({ name: 'ERP' })).toBe(false);
+    expect(create({ ...ok, url: 'ftp://example.com/x' })).toBe(false);
+    expect(create({ ...ok, method: 'GET' })).toBe(false);
+    expect(create({ ...ok, eventTypes: ['a.b', 'a.b'] })).toBe(false);
+    expect(create({ ...ok, projects: [] })).toBe(false);
+    expect(create({ ...ok, projects: [''] })).toBe(false);
+    expect(create({ ...ok, headers: { 'X-Source': 'herald' } })).toBe(true);
+    for (const reserved of ['Content-Type', 'host', 'Webhook-Signature', 'TRIGGERED-AT', 'User-Agent']) {
+      expect(create({ ...ok, headers: { [reserved]: 'x' } }), reserved).toBe(false);
+    }
+    expect(create({ ...ok, headers: { 'bad name': 'x' } })).toBe(false);
+    expect(create({ ...ok, headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v'])) })).toBe(false);
+    expect(create({ ...ok, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toBe(true);
+    expect(create({ ...ok, secret: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toBe(false);
+    expect(create({ ...ok, dedupWindowSeconds: 86401 })).toBe(false);
+    expect(create({ ...ok, timeoutMs: 999 })).toBe(false);
+    expect(create({ ...ok, retry: { schedule: [5, 30], jitter: 1 } })).toBe(false);
+    expect(create({ ...ok, auth: { type: 'basic', username: 'u', password: 'p' } })).toBe(true);
+    expect(create({ ...ok, auth: { type: 'basic', username: 'u' } })).toBe(false);
+    expect(create({ ...ok, auth: { type: 'bearer', token: 't', extra: 1 } })).toBe(false);
+    expect(create({ ...ok, auth: { type: 'oauth2-client-credentials', clientId: 'c', clientSecret: 's' } })).toBe(true);
+    expect(create({ ...ok, auth: { type: 'Not A Plugin Id' } })).toBe(false);
+    expect(update({})).toBe(true);
+    expect(update({ projects: null, active: false })).toBe(true);
+    expect(update({ eventTypes: null })).toBe(false);
+    expect(update({ id: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H' })).toBe(false);
+  });
+
+  it('agrees with the retry schedule rules of core', () => {
+    const validate = validatorAt('#/components/schemas/RetryPolicy');
+    const accepted = (schedule: unknown) => {
+      try {
+        validateRetrySchedule(schedule);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const schedule of [[5], [0, 604800], [], Array(50).fill(1), Array(51).fill(1), [-1], [604801], [1.5]]) {
+      expect(validate({ schedule }), JSON.stringify(schedule)).toBe(accepted(schedule));
+    }
+  });
+
+  it('describes the built-in auth plugins with their own config schemas', () => {
+    const strip = (s: unknown): unknown => {
+      if (Array.isArray(s)) return s.map(strip);
+      if (!s || typeof s !== 'object') return s;
+      return Object.fromEntries(
+        Object.entries(s)
+          .filter(([k]) => !['description', 'title', 'examples', 'writeOnly'].includes(k))
+          .map(([k, v]) => [k, strip(v)]),
+      );
+    };
+    const members = spec.components.schemas.WebhookAuth.oneOf.map((r: Json) => deref(r));
+    for (const p of [noneAuth, basicAuth, bearerAuth, headersAuth]) {
+      const member = members.find((m: Json) => m.properties?.type?.const === p.id);
+      expect(member, p.id).toBeDefined();
+      const { type: _type, ...properties } = member.properties;
+      const config = p.configSchema as Json;
+      expect(strip(properties), p.id).toEqual(strip(config.properties));
+      expect((member.required ?? []).filter((r: string) => r !== 'type').sort(), p.id).toEqual([...(config.required ?? [])].sort());
+      expect(member.additionalProperties, p.id).toBe(config.additionalProperties);
+    }
+    const pluginAuth = spec.components.schemas.PluginAuth;
+    expect(pluginAuth.properties.type.not.enum.sort()).toEqual(['basic', 'bearer', 'headers', 'none']);
+    // The webhook's own headers follow the same naming rules as the headers plugin.
+    const headers = (headersAuth.configSchema as Json).properties.headers;
+    const webhookHeaders = spec.components.schemas.WebhookHeaders;
+    expect(webhookHeaders.propertyNames).toEqual(headers.propertyNames);
+    expect(webhookHeaders.additionalProperties).toEqual(headers.additionalProperties);
+    expect(webhookHeaders.maxProperties).toBe(headers.maxProperties);
   });
 
   it('documents an intake example that Herald accepts', () => {
@@ -37,5 +283,11 @@ describe('openapi.yaml', () => {
       { ...example, id: '' },
     ];
     for (const c of cases) expect(envelopeSchema(c), JSON.stringify(c)).toBe(validateEnvelope(c).ok);
+  });
+
+  it('loadSpec answers a fresh copy each time', () => {
+    const a = loadSpec();
+    a.info.title = 'changed';
+    expect(loadSpec().info.title).toBe('Herald API');
   });
 });

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+/** Absolute path of the OpenAPI 3.1 document, the single source of truth of the HTTP API. */
+export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+
+/** The parts of an OpenAPI 3.1 document that Herald's code reads; the rest is `unknown`. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; [key: string]: unknown };
+  paths: Record<string, Record<string, unknown>>;
+  components: {
+    schemas: Record<string, Record<string, unknown>>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** The text of `openapi.yaml`, as the config-api serves it at `/openapi.yaml`. */
+export function loadSpecText(): string {
+  return readFileSync(OPENAPI_PATH, 'utf8');
+}
+
+/**
+ * The spec, parsed: a fresh object on every call, so a caller may change its copy (e.g. to
+ * set `servers`) without touching anyone else's. The config-api serves it as `/openapi.json`
+ * and validates requests against it.
+ */
+export function loadSpec(): OpenApiDocument {
+  return parse(loadSpecText()) as OpenApiDocument;
+}
