@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '@herald/core';
 import { createMemoryBus, decodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
 import { createMemoryStore, type Store } from '@herald/store';
-import { silentLogger } from '@herald/runtime';
+import { loadPlugins, silentLogger } from '@herald/runtime';
 import { createConfigApi } from './app.ts';
 import { eventually } from '../../../test/receiver.ts';
 
@@ -20,7 +20,7 @@ const published: ConsumedMessage[] = [];
 beforeAll(async () => {
   bus = createMemoryBus();
   store = createMemoryStore();
-  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, adminToken: ADMIN, ingestToken: INGEST, maxBodyBytes: 10_000 });
+  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, plugins: await loadPlugins(), adminToken: ADMIN, ingestToken: INGEST, maxBodyBytes: 10_000 });
   server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });

@@ -1,43 +1,103 @@
 import express, { type Express } from 'express';
-import { topicNames, type TopicNames } from '@herald/core';
+import { topicNames, type FieldError, type HeraldError, type TopicNames, type WebhookAuth } from '@herald/core';
 import type { Bus } from '@herald/bus';
 import type { Store } from '@herald/store';
-import { readiness, type Logger, type ReadinessCheck } from '@herald/runtime';
-import { authenticate } from './auth.ts';
-import { eventsRouter } from './events-route.ts';
+import { loadSpec } from '@herald/api-spec';
+import type { Logger, ReadinessCheck } from '@herald/runtime';
+import type { PluginRegistry } from '@herald/transport';
+import { createAuthenticator } from './auth.ts';
 import { errorHandler, notFound, requireJson } from './problem.ts';
+import { openApiRouter } from './openapi-router.ts';
+import type { ApiDeps } from './handlers/context.ts';
+import { accountHandlers } from './handlers/accounts.ts';
+import { apiKeyHandlers } from './handlers/api-keys.ts';
+import { eventTypeHandlers } from './handlers/event-types.ts';
+import { webhookHandlers } from './handlers/webhooks.ts';
+import { eventHandlers } from './handlers/events.ts';
+import { metaHandlers } from './handlers/meta.ts';
+
+/**
+ * The spec describes `auth` as one of several forms, so a bad `auth` gets an error from each
+ * form. The plugin of the given `type` knows better: its own config schema names the field.
+ */
+function refineAuthErrors(plugins: PluginRegistry, body: unknown, errors: FieldError[]): FieldError[] {
+  const auth = (body as { auth?: unknown } | null)?.auth;
+  if (!errors.some((e) => e.field.startsWith('/auth'))) return errors;
+  const rest = errors.filter((e) => !e.field.startsWith('/auth'));
+  if (typeof auth !== 'object' || auth === null || typeof (auth as { type?: unknown }).type !== 'string') {
+    return [...rest, { field: '/auth/type', message: 'is required: the name of a transport plugin (none, basic, bearer, headers, ...)' }];
+  }
+  try {
+    plugins.validateAuth(auth as WebhookAuth);
+    return [...rest, ...errors.filter((e) => e.field.startsWith('/auth'))];
+  } catch (err) {
+    const e = err as HeraldError;
+    return [...rest, ...(e.errors.length > 0 ? e.errors : [{ field: '/auth/type', message: e.message }])];
+  }
+}
 
 export interface ConfigApiOptions {
   bus: Bus;
   store: Store;
   logger: Logger;
+  plugins: PluginRegistry;
   adminToken: string;
   ingestToken?: string;
   topics?: TopicNames;
   maxBodyBytes?: number;
+  /** Data that fails its event type's schema: refuse it (400) or accept it flagged. Default reject. */
+  eventValidation?: 'reject' | 'flag';
+  /** Check every answer against openapi.yaml (a mismatch is a 500). Default: on unless NODE_ENV=production. */
+  validateResponses?: boolean;
 }
 
-/** The config-api as an Express app (no listening): the composition root decides where it runs. */
+/**
+ * The config-api as an Express app (no listening). Every route comes from openapi.yaml: the
+ * router refuses to start if an operation has no handler, validates parameters and bodies
+ * against the spec, and checks answers against it.
+ */
 export function createConfigApi(options: ConfigApiOptions): Express {
   const topics = options.topics ?? topicNames();
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
+  const spec = loadSpec();
+  const deps: ApiDeps = {
+    bus: options.bus,
+    store: options.store,
+    logger: options.logger,
+    topics,
+    plugins: options.plugins,
+    eventValidation: options.eventValidation ?? 'reject',
+  };
   const checks: ReadinessCheck[] = [
     { name: options.bus.kind === 'kafka' ? 'kafka' : 'bus', check: () => options.bus.ping() },
     { name: options.store.kind === 'mongodb' ? 'mongodb' : 'store', check: () => options.store.ping() },
   ];
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  const { router } = openApiRouter({
+    spec,
+    logger: options.logger,
+    validateResponses: options.validateResponses ?? process.env.NODE_ENV !== 'production',
+    authenticate: createAuthenticator({
+      store: options.store,
+      adminToken: options.adminToken,
+      logger: options.logger,
+      ...(options.ingestToken ? { ingestToken: options.ingestToken } : {}),
+    }),
+    refineBodyErrors: (operationId, body, errors) =>
+      operationId === 'createWebhook' || operationId === 'updateWebhook' ? refineAuthErrors(options.plugins, body, errors) : errors,
+    handlers: {
+      ...metaHandlers(spec, checks),
+      ...accountHandlers(deps),
+      ...apiKeyHandlers(deps),
+      ...eventTypeHandlers(deps),
+      ...webhookHandlers(deps),
+      ...eventHandlers(deps),
+    },
   });
-  app.get('/readyz', async (_req, res) => {
-    const r = await readiness(checks);
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
-  });
-  app.use('/v1', authenticate({ admin: options.adminToken, ...(options.ingestToken ? { ingest: options.ingestToken } : {}) }));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
   app.use('/v1', requireJson());
   app.use(express.json({ limit: options.maxBodyBytes ?? 1_048_576, strict: false, type: ['application/json', 'application/*+json'] }));
-  app.use(eventsRouter({ bus: options.bus, topics }));
+  app.use(router);
   app.use(notFound);
   app.use(errorHandler(options.logger));
   return app;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envVars, parseEnv } from '@herald/runtime';
+import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
 
 /** The config-api's configuration, from the environment (documented in the README). */
 export const configApiEnvSchema = z.object({
@@ -17,6 +17,15 @@ export const configApiEnvSchema = z.object({
   HERALD_INGEST_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest request body accepted, in bytes. */
   HERALD_MAX_BODY_BYTES: envVars.positiveInt(1_048_576),
+  /** Event data that fails its event type's JSON Schema: `reject` (400) or `flag` (accepted, marked). */
+  HERALD_EVENT_VALIDATION: z.enum(['reject', 'flag']).default('reject'),
+  /** 32 bytes, base64 or hex: encrypts webhook secrets and auth settings at rest (AES-256-GCM). */
+  HERALD_ENCRYPTION_KEY: encryptionKey(),
+  /** Extra transport plugins, by package name (their config schemas validate webhooks' auth). */
+  HERALD_PLUGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   HERALD_TOPIC_PREFIX: z.string().default(''),
   HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
   LOG_LEVEL: envVars.logLevel(),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createLogger, onShutdown } from '@herald/runtime';
+import { createLogger, loadPlugins, onShutdown } from '@herald/runtime';
 import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
 import { createConfigApi } from './app.ts';
 
@@ -17,14 +17,17 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
   const logger = createLogger('herald.config-api', env.LOG_LEVEL);
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-config-api', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI });
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
+  const plugins = await loadPlugins(env.HERALD_PLUGINS);
   await store.init();
-  await bus.ensureTopics([topics.events, topics.eventsDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
+  await bus.ensureTopics([topics.events, topics.eventsDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
   const app = createConfigApi({
     bus,
     store,
     logger,
     topics,
+    plugins,
+    eventValidation: env.HERALD_EVENT_VALIDATION,
     adminToken: env.HERALD_ADMIN_TOKEN,
     maxBodyBytes: env.HERALD_MAX_BODY_BYTES,
     ...(env.HERALD_INGEST_TOKEN ? { ingestToken: env.HERALD_INGEST_TOKEN } : {}),

@@ -63,7 +63,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 export function requireJson(): RequestHandler {
   return (req, _res, next) => {
-    if (req.method !== 'GET' && req.method !== 'DELETE' && !req.is('application/json')) {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
       next(new HeraldError('HERALD_VALIDATION', 'The request body must be JSON (Content-Type: application/json)', { status: 415 }));
       return;
     }

@@ -5,7 +5,7 @@ import { createMemoryStore, type Store } from '@herald/store';
 import { silentLogger } from '@herald/runtime';
 import { HttpSender, newSigningSecret } from '@herald/transport';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
-import { loadPlugins } from './plugins.ts';
+import { loadPlugins } from '@herald/runtime';
 import { eventually, startReceiver } from '../../../test/receiver.ts';
 
 const topics = topicNames('t.');

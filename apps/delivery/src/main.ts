@@ -5,7 +5,7 @@ import { HttpSender } from '@herald/transport';
 import { createLogger, onShutdown, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
-import { loadPlugins } from './plugins.ts';
+import { loadPlugins } from '@herald/runtime';
 
 export interface RunningDelivery {
   service: DeliveryService;

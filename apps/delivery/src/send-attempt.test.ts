@@ -3,7 +3,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { Delivery, Webhook } from '@herald/core';
 import { HttpSender, newSigningSecret } from '@herald/transport';
 import { sendAttempt, USER_AGENT } from './send-attempt.ts';
-import { loadPlugins } from './plugins.ts';
+import { loadPlugins } from '@herald/runtime';
 import { startReceiver } from '../../../test/receiver.ts';
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

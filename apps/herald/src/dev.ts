@@ -5,11 +5,11 @@ import { z } from 'zod';
 import { topicNames } from '@herald/core';
 import { createMemoryBus } from '@herald/bus';
 import { createMemoryStore } from '@herald/store';
-import { createLogger, envVars, parseEnv, type Logger } from '@herald/runtime';
+import { createLogger, envVars, loadPlugins, parseEnv, type Logger } from '@herald/runtime';
 import { HttpSender } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher } from '@herald/matcher';
-import { createDeliveryService, loadPlugins } from '@herald/delivery';
+import { createDeliveryService } from '@herald/delivery';
 import { readSeedFile } from './seed-file.ts';
 import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
 
@@ -82,7 +82,7 @@ export async function startEmbedded(
   await matcher.start();
   await delivery.start();
 
-  const app = createConfigApi({ bus, store, logger: logger.child({ app: 'config-api' }), topics, adminToken: env.HERALD_ADMIN_TOKEN });
+  const app = createConfigApi({ bus, store, logger: logger.child({ app: 'config-api' }), topics, plugins, adminToken: env.HERALD_ADMIN_TOKEN });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
     s.once('error', reject);

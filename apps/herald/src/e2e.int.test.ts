@@ -12,11 +12,11 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { deliveryIdFor, entityKey, topicNames, type EventEnvelope } from '@herald/core';
 import { createKafkaBus, decodeJson, encodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
 import { createMongoStore, type Store } from '@herald/store';
-import { silentLogger } from '@herald/runtime';
+import { loadPlugins, silentLogger } from '@herald/runtime';
 import { HttpSender, newSigningSecret } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher, DLQ_ERROR_HEADER, type Matcher } from '@herald/matcher';
-import { createDeliveryService, loadPlugins, type DeliveryService } from '@herald/delivery';
+import { createDeliveryService, type DeliveryService } from '@herald/delivery';
 import { kafkaBrokers, mongoUri, uniqueName } from '../../../test/services.ts';
 import { eventually, startReceiver } from '../../../test/receiver.ts';
 
@@ -60,7 +60,7 @@ beforeAll(async () => {
   await matcher.start();
   await delivery.start();
   await bus.subscribe({ groupId: `${prefix}dlq-probe`, topics: [topics.eventsDlq], handleBatch: async (b) => void dead.push(...b.messages) });
-  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, adminToken: ADMIN });
+  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, plugins: await loadPlugins(), adminToken: ADMIN });
   server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });

@@ -19,7 +19,7 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
   const store = createMongoStore({ uri: env.MONGODB_URI });
   await store.init();
   await bus.ensureTopics(
-    [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
+    [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
   );
   const matcher = createMatcher({ bus, store, logger, topics, groupId: env.HERALD_MATCHER_GROUP, cacheTtlMs: env.HERALD_CONFIG_CACHE_TTL_MS });
   await matcher.start();

@@ -33,7 +33,9 @@ export const DLQ_ERROR_HEADER = 'herald-error';
 export function createMatcher(options: MatcherOptions): Matcher {
   const { bus, store, logger } = options;
   const topics = options.topics ?? topicNames();
-  const cache = new WebhookCache(store.webhooks, options.cacheTtlMs ?? 30_000);
+  const cache = new WebhookCache(store, options.cacheTtlMs ?? 30_000);
+  let configSubscription: Subscription | undefined;
+  const instance = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   let subscription: Subscription | undefined;
 
   async function handleBatch(batch: Batch): Promise<void> {
@@ -80,11 +82,29 @@ export function createMatcher(options: MatcherOptions): Matcher {
         topics: [topics.events],
         handleBatch,
       });
+      // Every matcher instance reads every configuration change (a group of its own), from now on.
+      configSubscription = await bus.subscribe({
+        groupId: `${options.groupId ?? 'herald-matcher'}-config-${instance}`,
+        topics: [topics.config],
+        fromBeginning: false,
+        handleBatch: async (batch) => {
+          for (const m of batch.messages) {
+            try {
+              const change = decodeJson(m.value) as { account?: string };
+              cache.invalidate(change.account);
+            } catch {
+              cache.invalidate();
+            }
+          }
+        },
+      });
       logger.info({ topic: topics.events }, 'matcher started');
     },
     async stop() {
       await subscription?.stop();
+      await configSubscription?.stop();
       subscription = undefined;
+      configSubscription = undefined;
     },
     invalidate: (account) => cache.invalidate(account),
   };

@@ -265,44 +265,52 @@ export function busContract(
       expect(second.values()).toEqual(numbered('m', 5, 20));
     });
 
-    it('stop() waits for the batch in hand, commits it, and hands nothing more', async () => {
+    it('stop() waits for the batch in hand and commits it; the group goes on right after it', async () => {
       const bus = await openBus();
       const topic = await newTopic(bus, 'stop', 1);
       const groupId = uniqueName('g-stop');
-      await bus.publish(topic, plain(numbered('m', 0, 10)));
-
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
-      let entered = false;
-      let batchesHanded = 0;
-      const first = await consume(bus, { groupId, topics: [topic] }, async () => {
-        batchesHanded++;
-        entered = true;
-        await gate;
-      });
-      await until(() => entered, 'the first batch to be handed');
+      let holderBatches = 0;
+      let holder: Received | undefined;
+      const blockFirstBatch = (self: () => Received) => async (): Promise<void> => {
+        if (holder === undefined) holder = self();
+        if (holder === self()) {
+          holderBatches++;
+          await gate;
+        }
+      };
+      // Two members of one group on one partition: one holds it, the other waits for it.
+      const x: Received = await consume(bus, { groupId, topics: [topic] }, blockFirstBatch(() => x));
+      const y: Received = await consume(bus, { groupId, topics: [topic] }, blockFirstBatch(() => y));
+      await bus.publish(topic, plain(numbered('m', 0, 10)));
+      await until(() => holder !== undefined, 'the first batch to be handed');
+      const holding = holder!;
+      const waiting = holding === x ? y : x;
 
       let stopped = false;
-      const stopping = first.subscription.stop().then(() => {
+      const stopping = holding.subscription.stop().then(() => {
         stopped = true;
       });
-      // A fixed pause is the only way to show that stop() is still waiting for the handler.
+      await bus.publish(topic, plain(numbered('m', 10, 15)));
+      // A fixed pause is the only way to show that stop() is still waiting for the handler,
+      // and that the partition in hand is not handed to the other member meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(stopped).toBe(false);
+      expect(waiting.messages).toHaveLength(0);
       release();
       await stopping;
       // The handler finished (its messages were recorded) before stop() resolved.
-      expect(first.messages.length).toBeGreaterThan(0);
-      expect(batchesHanded).toBe(1);
+      expect(holding.messages.length).toBeGreaterThan(0);
 
-      await bus.publish(topic, plain(numbered('m', 10, 15)));
-      const second = await consume(bus, { groupId, topics: [topic] });
-      await until(() => second.values().includes('m014'), () => `m014, got ${second.values().join(',')}`);
-      await second.subscription.stop();
+      await until(() => waiting.values().includes('m014'), () => `m014, got ${waiting.values().join(',')}`);
+      await waiting.subscription.stop();
 
-      expect(second.problems).toEqual([]);
-      // The batch in hand at stop() was committed: the group goes on right after it.
-      expect([...first.values(), ...second.values()]).toEqual(numbered('m', 0, 15));
+      expect(holderBatches).toBe(1);
+      expect(holding.problems).toEqual([]);
+      expect(waiting.problems).toEqual([]);
+      // The batch in hand at stop() was committed: the other member went on right after it.
+      expect([...holding.values(), ...waiting.values()]).toEqual(numbered('m', 0, 15));
     });
 
     it('shares the partitions among the subscriptions of a group, each message seen once', async () => {

@@ -60,6 +60,10 @@ export interface Bus {
   /** Creates the topics that do not exist yet (existing ones are left as they are). */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * Starts consuming. Resolves once the subscription joined its group and fixed where it starts
+   * (with `fromBeginning: false`, what is published after it resolved is delivered).
+   */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Throws when the bus cannot be reached (used by /readyz). */
   ping(): Promise<void>;

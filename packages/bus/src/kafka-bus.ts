@@ -1,6 +1,16 @@
 import { HeraldError, isHeraldError } from '@herald/core';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  IHeaders,
+  KafkaConfig,
+  KafkaMessage,
+  LogEntry,
+  Producer,
+} from 'kafkajs';
 import { abortableDelay } from './abortable-delay.ts';
 import type { Bus, ConsumedMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import type { BusLogger } from './bus-logger.ts';
@@ -24,12 +34,17 @@ export interface KafkaBusOptions {
   pingTimeoutMs?: number;
 }
 
-/** Consumer settings: fetch returns after at most 100 ms, and a dead member is noticed within 10 s. */
+/**
+ * Consumer settings: fetch returns after at most 100 ms, and a dead member is noticed within
+ * 10 s. The bus heartbeats while handleBatch runs, so a long batch keeps its member; but during
+ * a rebalance a member re-joins only between batches, so a batch longer than `rebalanceTimeout`
+ * costs the member its partitions and the batch is handed again elsewhere (at least once).
+ */
 export const CONSUMER_DEFAULTS = {
   maxWaitTimeInMs: 100,
   sessionTimeout: 10_000,
   heartbeatInterval: 1_000,
-  rebalanceTimeout: 10_000,
+  rebalanceTimeout: 30_000,
   allowAutoTopicCreation: true,
 } as const satisfies Partial<ConsumerConfig>;
 
@@ -66,7 +81,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const consumerSettings = { ...CONSUMER_DEFAULTS, ...options.consumer };
   const pingTimeoutMs = options.pingTimeoutMs ?? 3_000;
 
-  const kafka = new Kafka({
+  const clientConfig: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
@@ -74,19 +89,27 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       if (!logger) return;
       const { message, timestamp: _timestamp, logger: _name, ...fields } = entry.log;
       const logged = { kafkajs: entry.namespace, ...fields };
-      if (entry.level === logLevel.ERROR) logger.error(logged, String(message));
+      // kafkajs reports every heartbeat refused during a rebalance as an ERROR; it is routine.
+      const routine = typeof fields.error === 'string' && fields.error.includes('group is rebalancing');
+      if (routine) logger.info(logged, String(message));
+      else if (entry.level === logLevel.ERROR) logger.error(logged, String(message));
       else if (entry.level === logLevel.WARN) logger.warn(logged, String(message));
       else logger.info(logged, String(message));
     },
-  });
+  };
+  const kafka = new Kafka(clientConfig);
+  // ping() has a client of its own that never retries, so a ping of an unreachable cluster fails
+  // fast and leaves no retry timers behind. (It has to be a client: the `retry` of kafka.admin()
+  // does not reach connecting, which retries by the client's settings.)
+  const pingKafka = new Kafka({ ...clientConfig, retry: { retries: 0 } });
 
   const producer = new LazyClient<Producer>(() =>
     kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, allowAutoTopicCreation: true }),
   );
   const admin = new LazyClient<Admin>(() => kafka.admin());
-  // ping() has an admin of its own that never retries, so a ping of an unreachable cluster
-  // fails fast and leaves no retry timers behind.
-  const pingAdmin = new LazyClient<Admin>(() => kafka.admin({ retry: { retries: 0 } }));
+  const pingAdmin = new LazyClient<Admin>(() => pingKafka.admin({ retry: { retries: 0 } }));
+  /** A failed ping drops its connection in the background; close() waits for that. */
+  let pingReset: Promise<void> = Promise.resolve();
   const subscriptions = new Set<Subscription>();
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -134,11 +157,21 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await payload.heartbeat();
       const topic = fromBroker(batch.topic);
       const messages = batch.messages.map((m) => toConsumed(topic, batch.partition, m));
+      // kafkajs heartbeats only between batches: without these, a batch that takes longer than
+      // sessionTimeout gets the member evicted, its commit refused, and the batch handed again,
+      // forever. A rebalance reported here is seen again by the heartbeat after the batch.
+      const keepAlive = setInterval(() => payload.heartbeat().catch(() => {}), consumerSettings.heartbeatInterval);
+      let failure: { err: unknown } | undefined;
       try {
         await subscribeOptions.handleBatch({ topic, partition: batch.partition, messages });
       } catch (err) {
+        failure = { err };
+      } finally {
+        clearInterval(keepAlive);
+      }
+      if (failure) {
         logger?.warn(
-          { err, groupId: subscribeOptions.groupId, topic, partition: batch.partition, offset: batch.firstOffset(), retryDelayMs },
+          { err: failure.err, groupId: subscribeOptions.groupId, topic, partition: batch.partition, offset: batch.firstOffset(), retryDelayMs },
           'handleBatch failed; the batch will be handed again',
         );
         await waitBeforeRetry(payload);
@@ -281,7 +314,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           () => new HeraldError('HERALD_UNAVAILABLE', `Kafka did not answer within ${pingTimeoutMs} ms`),
         );
       } catch (err) {
-        await pingAdmin.disconnect().catch(() => {}); // start afresh next time
+        pingReset = pingAdmin.disconnect().catch(() => {}); // start afresh next time
         throw isHeraldError(err)
           ? err
           : new HeraldError('HERALD_UNAVAILABLE', `Kafka cannot be reached: ${messageOf(err)}`, { cause: err });
@@ -292,7 +325,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       closed = true;
       closing ??= (async () => {
         await Promise.allSettled([...subscriptions].map((s) => s.stop()));
-        await Promise.allSettled([producer.disconnect(), admin.disconnect(), pingAdmin.disconnect()]);
+        await Promise.allSettled([producer.disconnect(), admin.disconnect(), pingAdmin.disconnect(), pingReset]);
       })();
       return closing;
     },

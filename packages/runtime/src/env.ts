@@ -34,3 +34,20 @@ export const envVars = {
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
+
+/**
+ * HERALD_ENCRYPTION_KEY: 32 bytes as 64 hex characters or base64. Required: webhook secrets
+ * and auth settings are encrypted at rest with it, and the same key must be given to every app.
+ */
+export function encryptionKey() {
+  return z
+    .string({ error: 'is required: 32 random bytes as hex or base64 (e.g. `openssl rand -hex 32`)' })
+    .transform((s, ctx) => {
+      const buf = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+      if (buf.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)' });
+        return z.NEVER;
+      }
+      return buf;
+    });
+}

@@ -2,3 +2,4 @@ export * from './logger.ts';
 export * from './env.ts';
 export * from './health-server.ts';
 export * from './shutdown.ts';
+export * from './plugins.ts';

@@ -188,7 +188,10 @@ export interface paths {
     };
     "/v1/api-keys/{keyId}": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The key's account. Required with the operator token (`400` otherwise); an account key may only name its own account. */
+                account?: components["schemas"]["AccountId"];
+            };
             header?: never;
             path: {
                 /**
@@ -356,7 +359,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An account id, `acc_` and a ULID.
+         * @description An account id: the id events carry in `account`. Either the host product's own tenant id,
+         *     given at creation, or one Herald makes (`acc_` and a ULID).
          * @example acc_01M7W3KDK31YKSJWJ2JVP8A5YZ
          */
         AccountId: string;
@@ -459,6 +463,8 @@ export interface components {
             updatedAt: string;
         };
         AccountCreate: {
+            /** @description The host product's id of this tenant, as its events carry it in `account`; absent = Herald makes one (`acc_…`). */
+            id?: components["schemas"]["AccountId"];
             name: string;
             /**
              * @description The plan switch (see `Account`).
@@ -1472,7 +1478,10 @@ export interface operations {
     };
     getApiKey: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The key's account. Required with the operator token (`400` otherwise); an account key may only name its own account. */
+                account?: components["schemas"]["AccountId"];
+            };
             header?: never;
             path: {
                 /**
@@ -1501,7 +1510,10 @@ export interface operations {
     };
     revokeApiKey: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The key's account. Required with the operator token (`400` otherwise); an account key may only name its own account. */
+                account?: components["schemas"]["AccountId"];
+            };
             header?: never;
             path: {
                 /**

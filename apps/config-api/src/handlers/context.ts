@@ -1,0 +1,45 @@
+import type { TopicNames } from '@herald/core';
+import { HeraldError } from '@herald/core';
+import { encodeJson, type Bus } from '@herald/bus';
+import type { Store } from '@herald/store';
+import type { Logger } from '@herald/runtime';
+import type { PluginRegistry } from '@herald/transport';
+import type { Principal } from '../auth.ts';
+
+export interface ApiDeps {
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  topics: TopicNames;
+  plugins: PluginRegistry;
+  /** What to do with an event whose data fails its event type's schema. */
+  eventValidation: 'reject' | 'flag';
+}
+
+/** A configuration change, published on `herald.config` so that matchers drop their cache. */
+export interface ConfigChange {
+  kind: 'account' | 'webhook' | 'event-type';
+  account?: string;
+  id: string;
+  at: string;
+}
+
+export async function publishConfigChange(deps: ApiDeps, change: Omit<ConfigChange, 'at'>): Promise<void> {
+  const value: ConfigChange = { ...change, at: new Date().toISOString() };
+  try {
+    await deps.bus.publish(deps.topics.config, [{ key: change.account ?? change.id, value: encodeJson(value) }]);
+  } catch (err) {
+    // The change is stored; matchers see it at the latest when their cache TTL runs out.
+    deps.logger.warn({ err, change }, 'could not publish a configuration change; matchers will see it after their cache TTL');
+  }
+}
+
+/** The account of an account key; the operator token does not act as an account here. */
+export function accountOf(principal: Principal | undefined): Extract<Principal, { kind: 'account' }> {
+  if (principal?.kind !== 'account') throw new HeraldError('HERALD_FORBIDDEN', 'This operation needs an account API key');
+  return principal;
+}
+
+export function notFound(what: string, id: string): HeraldError {
+  return new HeraldError('HERALD_NOT_FOUND', `No ${what} ${id}`);
+}

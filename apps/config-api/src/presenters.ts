@@ -1,0 +1,59 @@
+import type { Webhook } from '@herald/core';
+import type { Account, ApiKey, EventType } from '@herald/store';
+import { ALWAYS_SECRET_HEADERS, MASK, type PluginRegistry } from '@herald/transport';
+
+const iso = (d: Date) => d.toISOString();
+
+export function presentAccount(a: Account) {
+  return { id: a.id, name: a.name, webhooksEnabled: a.webhooksEnabled, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt) };
+}
+
+export function presentApiKey(k: ApiKey) {
+  return {
+    id: k.id, account: k.account, name: k.name, role: k.role, prefix: k.prefix, createdAt: iso(k.createdAt),
+    revokedAt: k.revokedAt ? iso(k.revokedAt) : null, lastUsedAt: k.lastUsedAt ? iso(k.lastUsedAt) : null,
+  };
+}
+
+export function presentEventType(t: EventType) {
+  return {
+    name: t.name, description: t.description, ...(t.schema ? { schema: t.schema } : {}), ...(t.example ? { example: t.example } : {}),
+    archived: t.archived, createdAt: iso(t.createdAt), updatedAt: iso(t.updatedAt),
+  };
+}
+
+/** The auth settings with the plugin's secret fields masked (an object's values one by one). */
+export function maskAuth(auth: Webhook['auth'], plugins: PluginRegistry): Webhook['auth'] {
+  let secretFields: string[] = [];
+  try {
+    secretFields = plugins.get(auth.type).secretFields;
+  } catch {
+    // A plugin that is no longer installed: mask everything but the type.
+    secretFields = Object.keys(auth).filter((k) => k !== 'type');
+  }
+  const out: Webhook['auth'] = { ...auth };
+  for (const f of secretFields) {
+    const v = out[f];
+    if (v === undefined) continue;
+    out[f] = typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).map((k) => [k, MASK])) : MASK;
+  }
+  return out;
+}
+
+export function presentWebhook(w: Webhook, plugins: PluginRegistry) {
+  const headers = Object.fromEntries(Object.entries(w.headers).map(([k, v]) => [k, ALWAYS_SECRET_HEADERS.includes(k.toLowerCase()) ? MASK : v]));
+  return {
+    id: w.id, name: w.name, description: w.description ?? '', url: w.url, method: w.method, active: w.active,
+    eventTypes: w.eventTypes, ...(w.projects ? { projects: w.projects } : {}), auth: maskAuth(w.auth, plugins), headers,
+    secret: 'whsec_********', ...(w.schema ? { schema: w.schema } : {}), dedupWindowSeconds: w.dedupWindowSeconds,
+    ...(w.retry ? { retry: w.retry } : {}), ...(w.timeoutMs !== undefined ? { timeoutMs: w.timeoutMs } : {}),
+    createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt),
+  };
+}
+
+/** A page of `limit` items from `limit + 1` read, with the cursor of the next page. */
+export function pageOf<T, P>(items: T[], limit: number, cursorOf: (t: T) => string, present: (t: T) => P): { data: P[]; nextCursor: string | null } {
+  const more = items.length > limit;
+  const page = more ? items.slice(0, limit) : items;
+  return { data: page.map(present), nextCursor: more && page.length > 0 ? cursorOf(page[page.length - 1]!) : null };
+}

@@ -1,2 +1,0 @@
-export { busContract, type BusContractOptions, type BusUnderTest } from '../bus.contract.ts';
-export { waitUntil } from './wait-until.ts';
