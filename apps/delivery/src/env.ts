@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '@herald/core';
-import { envVars, parseEnv } from '@herald/runtime';
+import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
 
 /** The delivery app's configuration, from the environment (documented in the README). */
 export const deliveryEnvSchema = z.object({
@@ -8,6 +8,8 @@ export const deliveryEnvSchema = z.object({
   KAFKA_BROKERS: envVars.brokers(),
   /** MongoDB connection string. */
   MONGODB_URI: envVars.mongoUri(),
+  /** The key that encrypts webhook secrets at rest; the same as the config-api's. */
+  HERALD_ENCRYPTION_KEY: encryptionKey(),
   /** Port of /healthz and /readyz. */
   HEALTH_PORT: envVars.port(8082),
   HOST: envVars.host('127.0.0.1'),

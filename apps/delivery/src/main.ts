@@ -19,7 +19,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-delivery', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI });
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
   await store.init();
   await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
   const sender = new HttpSender({ connectionsPerOrigin: Math.min(env.HERALD_DELIVERY_CONCURRENCY, 64) });

@@ -1,5 +1,5 @@
 import { createMongoStore } from '@herald/store';
-import { createLogger, onShutdown, parseEnv, envVars } from '@herald/runtime';
+import { createLogger, encryptionKey, onShutdown, parseEnv, envVars } from '@herald/runtime';
 import { z } from 'zod';
 import { runConfigApi } from '@herald/config-api';
 import { runMatcher } from '@herald/matcher';
@@ -21,8 +21,8 @@ Configuration is read from the environment; see the README's table.`;
 async function seedIfAsked(): Promise<void> {
   const path = process.env.HERALD_SEED_FILE;
   if (!path) return;
-  const { MONGODB_URI } = parseEnv(z.object({ MONGODB_URI: envVars.mongoUri() }));
-  const store = createMongoStore({ uri: MONGODB_URI });
+  const { MONGODB_URI, HERALD_ENCRYPTION_KEY } = parseEnv(z.object({ MONGODB_URI: envVars.mongoUri(), HERALD_ENCRYPTION_KEY: encryptionKey() }));
+  const store = createMongoStore({ uri: MONGODB_URI, encryptionKey: HERALD_ENCRYPTION_KEY });
   try {
     await store.init();
     const webhooks = await readSeedFile(path);

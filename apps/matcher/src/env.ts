@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envVars, parseEnv } from '@herald/runtime';
+import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
 
 /** The matcher's configuration, from the environment (documented in the README). */
 export const matcherEnvSchema = z.object({
@@ -7,6 +7,8 @@ export const matcherEnvSchema = z.object({
   KAFKA_BROKERS: envVars.brokers(),
   /** MongoDB connection string (the database holds webhooks and deliveries). */
   MONGODB_URI: envVars.mongoUri(),
+  /** The key that encrypts webhook secrets at rest; the same as the config-api's. */
+  HERALD_ENCRYPTION_KEY: encryptionKey(),
   /** Port of /healthz and /readyz. */
   HEALTH_PORT: envVars.port(8081),
   /** Interface the health server binds to. */

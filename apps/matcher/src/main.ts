@@ -16,7 +16,7 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
   const logger = createLogger('herald.matcher', env.LOG_LEVEL);
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-matcher', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI });
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
   await store.init();
   await bus.ensureTopics(
     [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
