@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createLogger, loadPlugins, onShutdown } from '@herald/runtime';
+import { createLogger, loadPlugins, runIfEntryPoint } from '@herald/runtime';
 import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
 import { createConfigApi } from './app.ts';
 
@@ -51,14 +51,4 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
   };
 }
 
-export async function main(): Promise<void> {
-  const running = await runConfigApi();
-  onShutdown(createLogger('herald.config-api'), running.stop);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'herald.config-api', () => runConfigApi());

@@ -2,10 +2,9 @@ import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
 import { HttpSender } from '@herald/transport';
-import { createLogger, onShutdown, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createLogger, loadPlugins, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
-import { loadPlugins } from '@herald/runtime';
 
 export interface RunningDelivery {
   service: DeliveryService;
@@ -43,10 +42,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const health = await startHealthServer({
     port: env.HEALTH_PORT,
     host: env.HOST,
-    checks: [
-      { name: 'kafka', check: () => bus.ping() },
-      { name: 'mongodb', check: () => store.ping() },
-    ],
+    checks: serviceChecks(bus, store),
   });
   logger.info({ healthPort: health.port }, 'delivery ready');
   const stop = async () => {
@@ -59,14 +55,4 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   return { service, health, stop };
 }
 
-export async function main(): Promise<void> {
-  const running = await runDelivery();
-  onShutdown(createLogger('herald.delivery'), running.stop);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'herald.delivery', () => runDelivery());

@@ -1,7 +1,7 @@
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createLogger, onShutdown, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createLogger, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readMatcherEnv, type MatcherEnv } from './env.ts';
 import { createMatcher, type Matcher } from './matcher-service.ts';
 
@@ -26,10 +26,7 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
   const health = await startHealthServer({
     port: env.HEALTH_PORT,
     host: env.HOST,
-    checks: [
-      { name: 'kafka', check: () => bus.ping() },
-      { name: 'mongodb', check: () => store.ping() },
-    ],
+    checks: serviceChecks(bus, store),
   });
   logger.info({ healthPort: health.port }, 'matcher ready');
   const stop = async () => {
@@ -42,14 +39,4 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
 }
 
 /** Entry point when the app runs on its own (`tsx apps/matcher/src/main.ts`). */
-export async function main(): Promise<void> {
-  const running = await runMatcher();
-  onShutdown(createLogger('herald.matcher'), running.stop);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'herald.matcher', () => runMatcher());

@@ -3,3 +3,4 @@ export * from './env.ts';
 export * from './health-server.ts';
 export * from './shutdown.ts';
 export * from './plugins.ts';
+export * from './app-main.ts';
