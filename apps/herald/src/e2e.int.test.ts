@@ -54,6 +54,10 @@ beforeAll(async () => {
     eventTypes: ['ticket.priority_changed'], auth: { type: 'bearer', token: 'receiver-token' }, headers: {}, secret,
     dedupWindowSeconds: 60, createdAt: new Date(), updatedAt: new Date(),
   });
+  await store.eventTypes.create({
+    name: 'ticket.priority_changed', description: 'A ticket changed priority', archived: false, createdAt: new Date(), updatedAt: new Date(),
+    schema: { type: 'object', required: ['ref'], properties: { ref: { type: 'string' } } },
+  });
   sender = new HttpSender();
   matcher = createMatcher({ bus, store, logger: silentLogger(), topics, groupId: `${prefix}matcher`, cacheTtlMs: 1_000 });
   delivery = createDeliveryService({ bus, store, sender, plugins: await loadPlugins(), logger: silentLogger(), topics, groupId: `${prefix}delivery`, pollIntervalMs: 200 });
@@ -134,10 +138,11 @@ describe('walking skeleton on real Kafka and FerretDB', () => {
     await bus.publish(topics.events, [
       { key: 'acc_e2e:ticket:5', value: encodeJson(bad) },
       { key: 'acc_e2e:ticket:5', value: Buffer.from('this is not json') },
+      { key: 'acc_e2e:ticket:5', value: encodeJson({ ...event('evt_bad_data', '5'), data: { ref: 5 } }) },
       { key: 'acc_e2e:ticket:5', value: encodeJson(good) },
     ]);
     await eventually(() => forEvent(good.id).length === 1, 'the good event after the bad ones', 60_000);
-    await eventually(() => dead.length >= 2, 'two messages on the dead-letter topic', 30_000);
+    await eventually(() => dead.length >= 3, 'three messages on the dead-letter topic', 30_000);
     const reasons = dead.map((m) => JSON.parse(m.headers[DLQ_ERROR_HEADER]!) as { field: string; message: string }[]);
     expect(reasons[0]).toEqual(
       expect.arrayContaining([
@@ -146,6 +151,8 @@ describe('walking skeleton on real Kafka and FerretDB', () => {
       ]),
     );
     expect(reasons[1]![0]!.message).toMatch(/not valid JSON/);
+    expect(reasons[2]).toEqual([{ field: '/data/ref', message: 'must be string' }]);
+    expect(forEvent('evt_bad_data')).toHaveLength(0);
     expect((decodeJson(dead[0]!.value) as { id: string }).id).toBe('evt_bad_1');
     expect(forEvent('evt_bad_1')).toHaveLength(0);
   });

@@ -21,6 +21,8 @@ export const matcherEnvSchema = z.object({
   HERALD_MATCHER_GROUP: z.string().min(1).default('herald-matcher'),
   /** How long an account's configuration stays cached (backstop to herald.config). */
   HERALD_CONFIG_CACHE_TTL_MS: envVars.nonNegativeInt(30_000),
+  /** Event data that fails its event type's JSON Schema: `reject` (to herald.events.dlq) or `flag` (matched anyway). */
+  HERALD_EVENT_VALIDATION: z.enum(['reject', 'flag']).default('reject'),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type MatcherEnv = z.infer<typeof matcherEnvSchema>;

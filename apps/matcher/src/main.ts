@@ -21,7 +21,7 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
   await bus.ensureTopics(
     [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
   );
-  const matcher = createMatcher({ bus, store, logger, topics, groupId: env.HERALD_MATCHER_GROUP, cacheTtlMs: env.HERALD_CONFIG_CACHE_TTL_MS });
+  const matcher = createMatcher({ bus, store, logger, topics, groupId: env.HERALD_MATCHER_GROUP, cacheTtlMs: env.HERALD_CONFIG_CACHE_TTL_MS, eventValidation: env.HERALD_EVENT_VALIDATION });
   await matcher.start();
   const health = await startHealthServer({
     port: env.HEALTH_PORT,

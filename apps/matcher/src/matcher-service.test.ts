@@ -71,4 +71,32 @@ describe('matcher service', () => {
     await eventually(() => jobs.length === 3, 'the job of evt_5');
     expect(jobs.map((j) => j.event.id)).toEqual(['evt_1', 'evt_3', 'evt_5']);
   });
+
+  it('checks data against the event type\'s schema on the Kafka path: bad data goes to the DLQ, flag mode matches it', async () => {
+    const { jobs, dead } = await setup();
+    const now = new Date();
+    await store.eventTypes.create({
+      name: 'ticket.created', description: 'd', archived: false, createdAt: now, updatedAt: now,
+      schema: { type: 'object', required: ['ref'], properties: { ref: { type: 'string', pattern: '^T-' } } },
+    });
+    await bus.publish(topics.events, [
+      { key: 'k', value: encodeJson(event('evt_bad_data', { data: { ref: 42 } })) },
+      { key: 'k', value: encodeJson(event('evt_no_ref', { data: {} })) },
+      { key: 'k', value: encodeJson(event('evt_good_data')) },
+    ]);
+    await eventually(() => jobs.length === 1 && dead.length === 2, 'one job and two dead letters');
+    expect(jobs[0]!.event.id).toBe('evt_good_data');
+    expect(JSON.parse(dead[0]!.headers[DLQ_ERROR_HEADER]!)).toEqual([{ field: '/data/ref', message: 'must be string' }]);
+    expect(JSON.parse(dead[1]!.headers[DLQ_ERROR_HEADER]!)).toEqual([{ field: '/data/ref', message: 'is required' }]);
+
+    const flagging = createMatcher({ bus, store, logger: silentLogger(), topics, groupId: 'flagging', cacheTtlMs: 0, eventValidation: 'flag' });
+    const flagged: DeliveryJob[] = [];
+    await bus.subscribe({ groupId: 'probe-flag', topics: [topics.deliveries], fromBeginning: false, handleBatch: async (b) => void flagged.push(...b.messages.map((m) => decodeJson(m.value) as DeliveryJob)) });
+    await flagging.start();
+    try {
+      await eventually(() => flagged.some((j) => j.event.id === 'evt_bad_data'), 'the flagging matcher matching bad data');
+    } finally {
+      await flagging.stop();
+    }
+  });
 });

@@ -1,7 +1,7 @@
-import { entityKey, topicNames, validateEnvelope, type FieldError, type TopicNames } from '@herald/core';
+import { entityKey, topicNames, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { Store } from '@herald/store';
-import type { Logger } from '@herald/runtime';
+import { EventDataValidator, type Logger } from '@herald/runtime';
 import { WebhookCache } from './webhook-cache.ts';
 import { matchEvent } from './match-event.ts';
 
@@ -12,6 +12,8 @@ export interface MatcherOptions {
   topics?: TopicNames;
   groupId?: string;
   cacheTtlMs?: number;
+  /** Event data that fails its event type's JSON Schema: `reject` (to the DLQ) or `flag` (matched anyway). Default reject. */
+  eventValidation?: 'reject' | 'flag';
 }
 
 export interface Matcher {
@@ -35,28 +37,49 @@ export function createMatcher(options: MatcherOptions): Matcher {
   const topics = options.topics ?? topicNames();
   const cache = new WebhookCache(store, options.cacheTtlMs ?? 30_000);
   let configSubscription: Subscription | undefined;
+  const ttl = options.cacheTtlMs ?? 30_000;
+  const typeCache = new Map<string, { at: number; type: ReturnType<Store['eventTypes']['get']> }>();
+  const dataValidator = new EventDataValidator((name) => {
+    const hit = typeCache.get(name);
+    if (hit && Date.now() - hit.at < ttl) return hit.type;
+    const type = store.eventTypes.get(name);
+    typeCache.set(name, { at: Date.now(), type });
+    type.catch(() => typeCache.delete(name));
+    return type;
+  });
   const instance = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   let subscription: Subscription | undefined;
+
+  /** The message as a valid event, or why it is not one. Store trouble throws (the batch is retried). */
+  async function readEvent(value: Buffer): Promise<{ event: EventEnvelope } | { errors: FieldError[] }> {
+    let parsed: unknown;
+    try {
+      parsed = decodeJson(value);
+    } catch (err) {
+      return { errors: (err as { errors: FieldError[] }).errors };
+    }
+    const r = validateEnvelope(parsed);
+    if (!r.ok) return { errors: r.errors };
+    if (r.value.action !== 'delete' && (options.eventValidation ?? 'reject') === 'reject') {
+      const errors = await dataValidator.errors(r.value.type, r.value.data);
+      if (errors.length > 0) return { errors };
+    }
+    return { event: r.value };
+  }
 
   async function handleBatch(batch: Batch): Promise<void> {
     const jobs: OutgoingMessage[] = [];
     const dead: OutgoingMessage[] = [];
     for (const m of batch.messages) {
-      let errors: FieldError[];
-      try {
-        const r = validateEnvelope(decodeJson(m.value));
-        if (r.ok) {
-          const webhooks = await cache.get(r.value.account);
-          for (const job of matchEvent(r.value, webhooks)) {
-            jobs.push({ key: entityKey(r.value), value: encodeJson(job), headers: { 'herald-event-id': r.value.id } });
-          }
-          continue;
+      const checked = await readEvent(m.value);
+      if ('event' in checked) {
+        const webhooks = await cache.get(checked.event.account);
+        for (const job of matchEvent(checked.event, webhooks)) {
+          jobs.push({ key: entityKey(checked.event), value: encodeJson(job), headers: { 'herald-event-id': checked.event.id } });
         }
-        errors = r.errors;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'HERALD_VALIDATION') throw err; // store trouble: retry the batch
-        errors = (err as { errors: FieldError[] }).errors;
+        continue;
       }
+      const { errors } = checked;
       logger.warn({ topic: m.topic, partition: m.partition, offset: m.offset, errors }, 'invalid event sent to the dead-letter topic');
       dead.push({
         key: m.key,
@@ -90,8 +113,9 @@ export function createMatcher(options: MatcherOptions): Matcher {
         handleBatch: async (batch) => {
           for (const m of batch.messages) {
             try {
-              const change = decodeJson(m.value) as { account?: string };
-              cache.invalidate(change.account);
+              const change = decodeJson(m.value) as { kind?: string; account?: string; id?: string };
+              if (change.kind === 'event-type' && change.id) typeCache.delete(change.id);
+              else cache.invalidate(change.account);
             } catch {
               cache.invalidate();
             }

@@ -4,3 +4,4 @@ export * from './health-server.ts';
 export * from './shutdown.ts';
 export * from './plugins.ts';
 export * from './app-main.ts';
+export * from './event-data-validator.ts';

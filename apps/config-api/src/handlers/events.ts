@@ -1,5 +1,5 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { entityKey, HeraldError, validateEnvelope, type FieldError } from '@herald/core';
+import { entityKey, HeraldError, validateEnvelope } from '@herald/core';
+import { EventDataValidator } from '@herald/runtime';
 import { encodeJson } from '@herald/bus';
 import type { OperationHandler } from '../openapi-router.ts';
 import type { ApiDeps } from './context.ts';
@@ -8,20 +8,7 @@ import type { ApiDeps } from './context.ts';
 export const DATA_INVALID_HEADER = 'herald-data-invalid';
 
 export function eventHandlers(deps: ApiDeps): Record<string, OperationHandler> {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  const compiled = new Map<string, { at: number; validate: ValidateFunction }>();
-
-  async function dataErrors(type: string, data: unknown): Promise<FieldError[]> {
-    const t = await deps.store.eventTypes.get(type);
-    if (!t?.schema) return [];
-    let entry = compiled.get(type);
-    if (!entry || entry.at !== t.updatedAt.getTime()) {
-      entry = { at: t.updatedAt.getTime(), validate: ajv.compile(t.schema) };
-      compiled.set(type, entry);
-    }
-    if (entry.validate(data ?? {})) return [];
-    return (entry.validate.errors ?? []).map((e) => ({ field: `/data${e.instancePath}`, message: e.message ?? 'is invalid' }));
-  }
+  const validator = new EventDataValidator((type) => deps.store.eventTypes.get(type));
 
   return {
     async postEvent({ principal, body }) {
@@ -33,7 +20,7 @@ export function eventHandlers(deps: ApiDeps): Record<string, OperationHandler> {
       }
       const headers: Record<string, string> = { 'herald-event-id': event.id };
       if (event.action !== 'delete') {
-        const errors = await dataErrors(event.type, event.data);
+        const errors = await validator.errors(event.type, event.data);
         if (errors.length > 0) {
           if (deps.eventValidation === 'reject') throw HeraldError.validation(`The data does not match the schema of ${event.type}`, errors);
           headers[DATA_INVALID_HEADER] = JSON.stringify(errors);
