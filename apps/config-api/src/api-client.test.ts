@@ -48,6 +48,9 @@ describe('the API through the typed client', () => {
     // the stored secret is a real whsec_ one, encrypted at rest
     const stored = await api.store.webhooks.get(acme.id, w.id);
     expect(stored!.secret).toMatch(/^whsec_/);
+    const secret = await acme.admin.GET('/v1/webhooks/{webhookId}/secret', { params: { path: { webhookId: w.id } } });
+    expect(secret.data).toEqual({ secret: stored!.secret });
+    expect((await acme.read.GET('/v1/webhooks/{webhookId}/secret', { params: { path: { webhookId: w.id } } })).response.status).toBe(403);
 
     for (let i = 0; i < 4; i++) await acme.admin.POST('/v1/webhooks', { body: { name: `W${i}`, url: `https://h${i}.example.com/`, active: i % 2 === 0 } });
     const page1 = await acme.read.GET('/v1/webhooks', { params: { query: { limit: 3 } } });

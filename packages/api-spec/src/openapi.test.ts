@@ -87,6 +87,7 @@ describe('openapi.yaml', () => {
         '/v1/event-types/{name}',
         '/v1/webhooks',
         '/v1/webhooks/{webhookId}',
+        '/v1/webhooks/{webhookId}/secret',
       ].sort(),
     );
     expect(spec.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -91,6 +91,12 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       await publishConfigChange(deps, { kind: 'webhook', account, id: next.id });
       return { status: 200, body: presentWebhook(next, deps.plugins) };
     },
+    async getWebhookSecret({ principal, params }) {
+      const account = await enabledAccount(principal);
+      const w = await deps.store.webhooks.get(account, params.webhookId!);
+      if (!w) throw notFound('webhook', params.webhookId!);
+      return { status: 200, body: { secret: w.secret } };
+    },
     async deleteWebhook({ principal, params }) {
       const account = await enabledAccount(principal);
       const existed = await deps.store.webhooks.delete(account, params.webhookId!);
