@@ -208,13 +208,16 @@ export function openApiRouter(options: {
       }
       const query = Object.fromEntries(Object.entries(params).filter(([k]) => !(k in req.params)));
       const result = await handler({ req, principal, params: req.params as Record<string, string>, query, body });
+      const isJson = result.body !== undefined && !(result.contentType && !result.contentType.includes('json'));
+      // Serialised once: what is checked against the spec is exactly what is sent.
+      const json = isJson ? JSON.stringify(result.body) : undefined;
       if (options.validateResponses) {
         const v = op.responses.get(String(result.status));
         if (v === undefined) {
           options.logger.error({ operationId: op.operationId, status: result.status }, 'answer with a status the spec does not document');
           throw new HeraldError('HERALD_INTERNAL', `${op.operationId} answered ${result.status}, which openapi.yaml does not document`);
         }
-        if (v && !v(JSON.parse(JSON.stringify(result.body ?? null)))) {
+        if (v && !v(json === undefined ? null : JSON.parse(json))) {
           options.logger.error({ operationId: op.operationId, errors: v.errors }, 'answer does not match openapi.yaml');
           throw new HeraldError('HERALD_INTERNAL', `${op.operationId} answered a body that does not match openapi.yaml: ${JSON.stringify(v.errors?.slice(0, 3))}`);
         }
@@ -224,11 +227,11 @@ export function openApiRouter(options: {
         res.status(result.status).end();
         return;
       }
-      if (result.contentType && !result.contentType.includes('json')) {
-        res.status(result.status).type(result.contentType).send(result.body as string);
+      if (json === undefined) {
+        res.status(result.status).type(result.contentType!).send(result.body as string);
         return;
       }
-      res.status(result.status).type(result.contentType ?? 'application/json').send(JSON.stringify(result.body));
+      res.status(result.status).type(result.contentType ?? 'application/json').send(json);
     });
   }
   return { router, operations };

@@ -1,6 +1,6 @@
 import type { Webhook } from '@herald/core';
 import type { Account, ApiKey, EventType } from '@herald/store';
-import { ALWAYS_SECRET_HEADERS, MASK, type PluginRegistry } from '@herald/transport';
+import { ALWAYS_SECRET_HEADERS, MASK, maskConfig, type PluginRegistry } from '@herald/transport';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -22,22 +22,16 @@ export function presentEventType(t: EventType) {
   };
 }
 
-/** The auth settings with the plugin's secret fields masked (an object's values one by one). */
+/** The auth settings with the plugin's secret fields masked. */
 export function maskAuth(auth: Webhook['auth'], plugins: PluginRegistry): Webhook['auth'] {
-  let secretFields: string[] = [];
+  let secretFields: string[];
   try {
     secretFields = plugins.get(auth.type).secretFields;
   } catch {
     // A plugin that is no longer installed: mask everything but the type.
     secretFields = Object.keys(auth).filter((k) => k !== 'type');
   }
-  const out: Webhook['auth'] = { ...auth };
-  for (const f of secretFields) {
-    const v = out[f];
-    if (v === undefined) continue;
-    out[f] = typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).map((k) => [k, MASK])) : MASK;
-  }
-  return out;
+  return maskConfig(auth, secretFields);
 }
 
 export function presentWebhook(w: Webhook, plugins: PluginRegistry) {

@@ -2,6 +2,7 @@ import { newId, nextRetryDelayMs, type Attempt, type AttemptErrorClass, type Del
 import type { DeliveryOutcome } from '@herald/store';
 import { renderDefaultPayload } from '@herald/templates';
 import {
+  HERALD_RESERVED_HEADERS,
   maskHeaders,
   standardWebhookHeaders,
   type HttpSender,
@@ -13,10 +14,7 @@ export const HERALD_VERSION = '0.1.0';
 export const USER_AGENT = `Herald/${HERALD_VERSION}`;
 
 /** Headers Herald sets itself; a webhook's own headers cannot replace them. */
-export const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'user-agent',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'triggered-at',
-]);
+export const RESERVED_HEADERS = new Set(HERALD_RESERVED_HEADERS);
 
 export interface AttemptSettings {
   timeoutMs: number;

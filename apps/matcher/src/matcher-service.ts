@@ -1,7 +1,7 @@
 import { entityKey, topicNames, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { Store } from '@herald/store';
-import { EventDataValidator, type Logger } from '@herald/runtime';
+import { EventDataValidator, TtlCache, type Logger } from '@herald/runtime';
 import { WebhookCache } from './webhook-cache.ts';
 import { matchEvent } from './match-event.ts';
 
@@ -38,15 +38,8 @@ export function createMatcher(options: MatcherOptions): Matcher {
   const cache = new WebhookCache(store, options.cacheTtlMs ?? 30_000);
   let configSubscription: Subscription | undefined;
   const ttl = options.cacheTtlMs ?? 30_000;
-  const typeCache = new Map<string, { at: number; type: ReturnType<Store['eventTypes']['get']> }>();
-  const dataValidator = new EventDataValidator((name) => {
-    const hit = typeCache.get(name);
-    if (hit && Date.now() - hit.at < ttl) return hit.type;
-    const type = store.eventTypes.get(name);
-    typeCache.set(name, { at: Date.now(), type });
-    type.catch(() => typeCache.delete(name));
-    return type;
-  });
+  const typeCache = new TtlCache((name) => store.eventTypes.get(name), ttl);
+  const dataValidator = new EventDataValidator((name) => typeCache.get(name));
   const instance = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   let subscription: Subscription | undefined;
 
@@ -114,7 +107,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
           for (const m of batch.messages) {
             try {
               const change = decodeJson(m.value) as { kind?: string; account?: string; id?: string };
-              if (change.kind === 'event-type' && change.id) typeCache.delete(change.id);
+              if (change.kind === 'event-type' && change.id) typeCache.invalidate(change.id);
               else cache.invalidate(change.account);
             } catch {
               cache.invalidate();

@@ -18,7 +18,7 @@ export type HeraldClient = Client<paths>;
  * `data` on a 2xx, `error` (a `Problem`) otherwise.
  *
  * ```ts
- * const herald = createHeraldClient({ baseUrl: 'http://127.0.0.1:8080', apiKey: process.env.HERALD_API_KEY! });
+ * const herald = createHeraldClient({ baseUrl: 'http://127.0.0.1:8080', apiKey: myAccountKey });
  * const { data, error } = await herald.POST('/v1/webhooks', { body: { name: 'ERP', url: 'https://erp.example.com/hook' } });
  * ```
  */

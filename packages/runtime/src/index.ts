@@ -5,3 +5,4 @@ export * from './shutdown.ts';
 export * from './plugins.ts';
 export * from './app-main.ts';
 export * from './event-data-validator.ts';
+export * from './ttl-cache.ts';

@@ -1,4 +1,4 @@
-import { defineTransportPlugin } from '@herald/transport';
+import { defineTransportPlugin, HERALD_RESERVED_HEADERS } from '@herald/transport';
 
 export interface HeadersAuthConfig {
   /** Header name → value, e.g. `{ "X-Api-Key": "…" }`. Every value is treated as a secret. */
@@ -6,10 +6,10 @@ export interface HeadersAuthConfig {
 }
 
 /** Names Herald sets itself; an auth header may not replace them. */
-const RESERVED = ['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'triggered-at'];
+const RESERVED = [...HERALD_RESERVED_HEADERS];
 
 /** A regex matching any of the names, whatever their case (JSON Schema patterns have no flags). */
-function caseInsensitiveAlternatives(names: string[]): string {
+function caseInsensitiveAlternatives(names: readonly string[]): string {
   return `^(${names.map((n) => n.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join('|')})$`;
 }
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSender } from './http-sender.ts';
-import { maskHeaders } from './masking.ts';
+import { maskConfig, maskHeaders } from './masking.ts';
 
 let server: Server;
 let base: string;
@@ -106,5 +106,15 @@ describe('maskHeaders', () => {
       'x-token': '********',
       'x-ok': 'v',
     });
+  });
+});
+
+describe('maskConfig', () => {
+  it('masks the secret fields, an object\'s values one by one', () => {
+    expect(maskConfig({ type: 'headers', headers: { 'X-Api-Key': 'k', 'X-Other': 'o' } }, ['headers'])).toEqual({
+      type: 'headers',
+      headers: { 'X-Api-Key': '********', 'X-Other': '********' },
+    });
+    expect(maskConfig({ username: 'u', password: 'p' }, ['password', 'absent'])).toEqual({ username: 'u', password: '********' });
   });
 });
