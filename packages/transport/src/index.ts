@@ -3,3 +3,4 @@ export * from './plugin-registry.ts';
 export * from './http-sender.ts';
 export * from './standard-webhooks.ts';
 export * from './masking.ts';
+export * from './ssrf-guard.ts';

@@ -3,18 +3,9 @@
  */
 import { PluginRegistry } from '../plugin-registry.ts';
 import type { OutgoingRequest, PluginContext, TransportPlugin } from '../plugin.ts';
+import { sampleContext, sampleRequest } from './samples.ts';
 
-export function sampleRequest(overrides: Partial<OutgoingRequest> = {}): OutgoingRequest {
-  return {
-    url: 'https://example.invalid/hooks',
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'Herald/test' },
-    body: '{"entity_id":"1042"}',
-    ...overrides,
-  };
-}
-
-export const sampleContext: PluginContext = { webhookId: 'wh_test', account: 'acc_test' };
+export { sampleContext, sampleRequest };
 
 /**
  * Registers the plugin in a fresh registry (so the same load-time checks run as in Herald),
@@ -32,8 +23,8 @@ export async function applyPlugin<C extends object>(
   return plugin.apply(structuredClone(request), config, context);
 }
 
-/** Throws unless the config is refused by the plugin's schema; returns the field errors. */
-export function configErrors(plugin: TransportPlugin<any>, config: Record<string, unknown>): { field: string; message: string }[] {
+/** The field errors the plugin's schema gives for a config (`[]` when it accepts it), as Herald reports them. */
+export function configErrors(plugin: TransportPlugin<any>, config: object): { field: string; message: string }[] {
   const registry = new PluginRegistry();
   registry.register(plugin);
   try {
@@ -45,3 +36,4 @@ export function configErrors(plugin: TransportPlugin<any>, config: Record<string
 }
 
 export { PluginRegistry };
+export { pluginContract, soundsSecret, CONTRACT_MIN_SECRET_LENGTH, type ContractCheck, type InvalidConfigCase, type PluginContractOptions } from './contract.ts';
