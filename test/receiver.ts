@@ -13,7 +13,7 @@ export interface Received {
  * A local webhook receiver for tests, on 127.0.0.1. `respond` decides each answer
  * (default 200); every request is recorded.
  */
-export async function startReceiver(respond: (r: Received, n: number) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200 })) {
+export async function startReceiver(respond: (r: Received, n: number) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } = () => ({ status: 200 })) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -22,7 +22,7 @@ export async function startReceiver(respond: (r: Received, n: number) => { statu
       const r: Received = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(r);
       const answer = respond(r, received.length);
-      const send = () => res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? 'ok');
+      const send = () => res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? 'ok');
       if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });

@@ -13,7 +13,10 @@ import { accountHandlers } from './handlers/accounts.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { eventTypeHandlers } from './handlers/event-types.ts';
 import { webhookHandlers } from './handlers/webhooks.ts';
+import { schemaHandlers } from './handlers/schemas.ts';
+import { ruleGroupHandlers } from './handlers/rule-groups.ts';
 import { eventHandlers } from './handlers/events.ts';
+import { deliveryHandlers } from './handlers/deliveries.ts';
 import { metaHandlers } from './handlers/meta.ts';
 
 /**
@@ -89,7 +92,10 @@ export function createConfigApi(options: ConfigApiOptions): Express {
       ...apiKeyHandlers(deps),
       ...eventTypeHandlers(deps),
       ...webhookHandlers(deps),
+      ...schemaHandlers(deps),
+      ...ruleGroupHandlers(deps),
       ...eventHandlers(deps),
+      ...deliveryHandlers(deps),
     },
   });
   const app = express();

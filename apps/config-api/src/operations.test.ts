@@ -3,6 +3,7 @@
  * that it is implemented, documented, and answers its documented error for bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryIdFor } from '@herald/core';
 import { loadSpec } from '@herald/api-spec';
 import { OPERATOR, startApiFixture } from './testing/api-fixture.ts';
 
@@ -27,7 +28,16 @@ beforeAll(async () => {
   await api.operator.POST('/v1/event-types', { body: { name: 'walk.done', description: 'd' } });
   const w = await acme.admin.POST('/v1/webhooks', { body: { name: 'w', url: 'https://w.example.com' } });
   ids.webhookId = w.data!.id;
+  const s = await acme.admin.POST('/v1/schemas', { body: { name: 's', contentType: 'text/plain', body: 'hi' } });
+  ids.schemaId = s.data!.id;
+  const g = await acme.admin.POST('/v1/rule-groups', { body: { name: 'g', rules: [] } });
+  ids.ruleGroupId = g.data!.id;
   ids.keyId = acme.readKey.id;
+  ids.deliveryId = deliveryIdFor('evt_walk', ids.webhookId, null);
+  const event = { id: 'evt_walk', type: 'walk.done', account: acme.id, entity: { type: 'walk', id: '1' }, action: 'new' as const, occurredAt: '2026-11-24T10:55:27Z', data: {} };
+  await api.store.deliveries.insertMany([
+    { id: ids.deliveryId, account: acme.id, webhookId: ids.webhookId, schemaId: null, eventId: event.id, eventType: event.type, entity: event.entity, event, status: 'pending', nextAttemptAt: null },
+  ]);
   ids.accountId = acme.id;
   ids.name = 'walk.done';
 });
@@ -94,8 +104,8 @@ describe('every operation of openapi.yaml', () => {
   it.each(named(withId))('%s answers 404 for an object that does not exist, as documented', async (_id, op) => {
     expect(op.responses).toHaveProperty('404');
     const token = op.access.includes('admin') ? adminKey() : OPERATOR;
-    const missing: Record<string, string> = { webhookId: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H', keyId: 'key_01M7W3A6BYTNG0KY4XD1T12JMD', accountId: 'acc_01M7W3KDK31YKSJWJ2JVP8A5YZ', name: 'no.such.type' };
-    const validBody: Record<string, unknown> = { updateWebhook: { name: 'n' }, updateAccount: { name: 'n' }, updateEventType: { description: 'd' } };
+    const missing: Record<string, string> = { webhookId: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H', keyId: 'key_01M7W3A6BYTNG0KY4XD1T12JMD', accountId: 'acc_01M7W3KDK31YKSJWJ2JVP8A5YZ', name: 'no.such.type', deliveryId: 'dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D', schemaId: 'sch_01M7W3EAD9KSN7H42EV56FYQF3', ruleGroupId: 'rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X' };
+    const validBody: Record<string, unknown> = { updateWebhook: { name: 'n' }, updateAccount: { name: 'n' }, updateEventType: { description: 'd' }, updateSchema: { name: 'n' }, replaceRuleGroup: { name: 'n', rules: [] } };
     const res = await call(op, { token, path: missing, ...(op.hasBody ? { body: validBody[op.id] ?? {} } : {}) });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');

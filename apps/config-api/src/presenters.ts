@@ -1,6 +1,6 @@
-import type { Webhook } from '@herald/core';
+import type { Attempt, Delivery, PayloadSchema, RuleGroup, Webhook } from '@herald/core';
 import type { Account, ApiKey, EventType } from '@herald/store';
-import { ALWAYS_SECRET_HEADERS, MASK, maskConfig, type PluginRegistry } from '@herald/transport';
+import { ALWAYS_SECRET_HEADERS, MASK, maskConfig, maskHeaders, type PluginRegistry } from '@herald/transport';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -45,9 +45,56 @@ export function presentWebhook(w: Webhook, plugins: PluginRegistry) {
   };
 }
 
+export function presentSchema(s: PayloadSchema) {
+  return {
+    id: s.id, name: s.name, description: s.description ?? '', contentType: s.contentType, body: s.body, strict: s.strict,
+    eventTypes: s.eventTypes, createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt),
+  };
+}
+
+export function presentRuleGroup(g: RuleGroup) {
+  return {
+    id: g.id, name: g.name, ...(g.position !== undefined ? { position: g.position } : {}), active: g.active,
+    rules: g.rules.map((r) => ({
+      id: r.id, ...(r.name !== undefined ? { name: r.name } : {}), ...(r.eventTypes !== undefined ? { eventTypes: r.eventTypes } : {}),
+      match: r.match, conditions: r.conditions, stopRules: r.stopRules, stopGroups: r.stopGroups, actions: r.actions,
+    })),
+    createdAt: iso(g.createdAt), updatedAt: iso(g.updatedAt),
+  };
+}
+
 /** A page of `limit` items from `limit + 1` read, with the cursor of the next page. */
 export function pageOf<T, P>(items: T[], limit: number, cursorOf: (t: T) => string, present: (t: T) => P): { data: P[]; nextCursor: string | null } {
   const more = items.length > limit;
   const page = more ? items.slice(0, limit) : items;
   return { data: page.map(present), nextCursor: more && page.length > 0 ? cursorOf(page[page.length - 1]!) : null };
+}
+
+/** A delivery as the log lists it: dates as ISO strings, the lease bookkeeping left out. */
+export function presentDelivery(d: Delivery) {
+  return {
+    id: d.id, webhookId: d.webhookId, schemaId: d.schemaId, eventId: d.eventId, eventType: d.eventType,
+    entity: { type: d.entity.type, id: d.entity.id }, status: d.status, attemptCount: d.attempts,
+    nextAttemptAt: d.nextAttemptAt ? iso(d.nextAttemptAt) : null, ...(d.lastError !== undefined ? { lastError: d.lastError } : {}),
+    createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt),
+  };
+}
+
+/**
+ * One attempt of the log. The delivery engine stores request headers masked already; they are
+ * masked again here (the headers that always carry secrets), so that no writer can leak one.
+ */
+export function presentAttempt(a: Attempt) {
+  return {
+    id: a.id, number: a.number, startedAt: iso(a.startedAt), durationMs: a.durationMs,
+    request: { url: a.request.url, method: a.request.method, headers: maskHeaders(a.request.headers, []), body: a.request.body },
+    ...(a.response ? { response: { status: a.response.status, headers: a.response.headers, body: a.response.body, truncated: a.response.truncated } } : {}),
+    ...(a.error ? { error: { class: a.error.class, message: a.error.message } } : {}),
+    success: a.success,
+  };
+}
+
+/** A delivery with the event it carries and its attempts (by number). */
+export function presentDeliveryDetail(d: Delivery, attempts: Attempt[]) {
+  return { ...presentDelivery(d), event: d.event, attempts: attempts.map(presentAttempt) };
 }

@@ -3,6 +3,7 @@
  * change, delete nor list account B's objects: another account's object is a 404, never its data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryIdFor } from '@herald/core';
 import { loadSpec } from '@herald/api-spec';
 import { startApiFixture } from './testing/api-fixture.ts';
 
@@ -34,7 +35,21 @@ beforeAll(async () => {
   bSecretMarker = 'tenant-b-bearer-token-0042';
   const w = await b.admin.POST('/v1/webhooks', { body: { name: 'B only', url: 'https://b.example.com/hook', auth: { type: 'bearer', token: bSecretMarker } } });
   bIds.webhookId = w.data!.id;
+  const s = await b.admin.POST('/v1/schemas', { body: { name: 'B only', contentType: 'text/plain', body: bSecretMarker } });
+  bIds.schemaId = s.data!.id;
+  const g = await b.admin.POST('/v1/rule-groups', { body: { name: 'B only', rules: [] } });
+  bIds.ruleGroupId = g.data!.id;
   bIds.keyId = b.readKey.id;
+  // B's delivery log: one delivery with an attempt, both carrying B's marker.
+  bIds.deliveryId = deliveryIdFor('evt_b1', bIds.webhookId, null);
+  const event = { id: 'evt_b1', type: 'tenant.event', account: b.id, entity: { type: 't', id: '1' }, action: 'new' as const, occurredAt: '2026-11-24T10:55:27Z', data: { note: 'B only' } };
+  await api.store.deliveries.insertMany([
+    { id: bIds.deliveryId, account: b.id, webhookId: bIds.webhookId, schemaId: null, eventId: event.id, eventType: event.type, entity: event.entity, event, status: 'failed', nextAttemptAt: null },
+  ]);
+  await api.store.attempts.insert({
+    id: 'att_b1', account: b.id, deliveryId: bIds.deliveryId, webhookId: bIds.webhookId, number: 1, startedAt: new Date(), durationMs: 5,
+    request: { url: 'https://b.example.com/hook', method: 'POST', headers: {}, body: `{"note":"B only","m":"${bSecretMarker}"}` }, success: false,
+  });
   bIds.accountId = b.id;
   bIds.name = 'tenant.event';
   await api.operator.POST('/v1/event-types', { body: { name: 'tenant.event', description: 'shared catalog' } });
@@ -43,6 +58,8 @@ afterAll(() => api.close());
 
 const bodies: Record<string, unknown> = {
   updateWebhook: { name: 'stolen', active: false },
+  updateSchema: { name: 'stolen' },
+  replaceRuleGroup: { name: 'stolen', rules: [] },
   createWebhook: { name: 'mine', url: 'https://a.example.com' },
   createApiKey: { role: 'admin', name: 'x' },
   postEvent: { id: 'evt_t1', type: 'tenant.event', account: 'placeholder', entity: { type: 't', id: '1' }, action: 'new', occurredAt: '2026-11-24T10:55:27Z', data: {} },
@@ -71,6 +88,9 @@ describe('tenant isolation', () => {
   it('lists nothing of B to A, and B\'s objects are untouched', async () => {
     const hooks = await a.read.GET('/v1/webhooks');
     expect(hooks.data!.data).toEqual([]);
+    expect((await a.read.GET('/v1/deliveries')).data!.data).toEqual([]);
+    expect((await a.read.GET('/v1/deliveries', { params: { query: { webhookId: bIds.webhookId! } } })).data!.data).toEqual([]);
+    expect((await b.read.GET('/v1/deliveries')).data!.data.map((d) => d.id)).toEqual([bIds.deliveryId]);
     const keys = await a.read.GET('/v1/api-keys');
     expect(keys.data!.data.map((k) => k.account)).toEqual([a.id, a.id]);
     const otherKeys = await a.read.GET('/v1/api-keys', { params: { query: { account: b.id } } });

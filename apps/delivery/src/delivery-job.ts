@@ -9,6 +9,9 @@ export function parseDeliveryJob(value: unknown): DeliveryJob {
     if (typeof v[f] !== 'string' || v[f] === '') problems.push({ field: `/${f}`, message: 'must be a non-empty string' });
   }
   if (v.schemaId !== null && typeof v.schemaId !== 'string') problems.push({ field: '/schemaId', message: 'must be a string or null' });
+  if (v.dedupWindowSeconds !== undefined && !(Number.isSafeInteger(v.dedupWindowSeconds) && v.dedupWindowSeconds >= 0)) {
+    problems.push({ field: '/dedupWindowSeconds', message: 'must be a whole number of seconds, 0 or more' });
+  }
   const env = validateEnvelope(v.event);
   if (!env.ok) problems.push(...env.errors.map((e) => ({ field: `/event${e.field}`, message: e.message })));
   else if (env.value.account !== v.account) problems.push({ field: '/account', message: 'must be the account of the event' });

@@ -6,7 +6,7 @@ import { isHeraldError } from '@herald/core';
 import type { NewDelivery, Store } from '@herald/store';
 import type { Logger } from '@herald/runtime';
 import type { HttpSender, PluginRegistry } from '@herald/transport';
-import { sendAttempt, type AttemptSettings } from './send-attempt.ts';
+import { sendAttempt, type AttemptSettings } from '@herald/dispatch';
 import { WorkLimiter } from './work-limiter.ts';
 import { parseDeliveryJob } from './delivery-job.ts';
 
@@ -35,8 +35,18 @@ export interface DeliveryService {
   readonly owner: string;
 }
 
-function toNewDelivery(job: DeliveryJob): NewDelivery {
-  const now = new Date();
+/** The de-duplication key of a job (F8): its webhook, schema and entity (within its account). */
+export function dedupKeyOf(job: Pick<DeliveryJob, 'webhookId' | 'schemaId' | 'event'>): string {
+  return JSON.stringify([job.webhookId, job.schemaId, job.event.entity.type, job.event.entity.id]);
+}
+
+function toNewDelivery(job: DeliveryJob, now: Date, suppressedBy?: string): NewDelivery {
+  if (suppressedBy !== undefined) {
+    return {
+      id: job.deliveryId, account: job.account, webhookId: job.webhookId, schemaId: job.schemaId, eventId: job.event.id,
+      eventType: job.event.type, entity: job.event.entity, event: job.event, status: 'suppressed', nextAttemptAt: null, suppressedBy, createdAt: now,
+    };
+  }
   return {
     id: job.deliveryId,
     account: job.account,
@@ -89,7 +99,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
         log.info('delivery cancelled: webhook gone or inactive');
         return;
       }
-      const { attempt: a, outcome } = await sendAttempt(delivery, webhook, { sender, plugins, settings });
+      const { attempt: a, outcome } = await sendAttempt(delivery, webhook, { sender, plugins, settings, loadSchema: (account, id) => store.schemas.get(account, id) });
       try {
         await store.attempts.insert(a);
       } catch (err) {
@@ -106,18 +116,54 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     }
   }
 
+  /**
+   * De-duplication (F8): each job whose webhook has a window claims its (webhook, schema, entity)
+   * key; a job whose key another delivery holds becomes a `suppressed` delivery naming it. The
+   * claim names the job's own (derived) delivery id, so a batch replayed after a crash between the
+   * claim and the insert finds its own claim and is sent, never dropped. Jobs of one key are
+   * claimed in batch order (one entity's events share a partition); different keys at once.
+   */
+  async function deliveriesOf(jobs: DeliveryJob[]): Promise<NewDelivery[]> {
+    const now = new Date();
+    const out: NewDelivery[] = new Array(jobs.length);
+    const byKey = new Map<string, number[]>();
+    jobs.forEach((job, i) => {
+      if (!(job.dedupWindowSeconds && job.dedupWindowSeconds > 0)) {
+        out[i] = toNewDelivery(job, now);
+        return;
+      }
+      const key = `${job.account}\u0000${dedupKeyOf(job)}`;
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    });
+    await Promise.all(
+      [...byKey.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          const job = jobs[i]!;
+          const holder = await store.deliveries.get(job.account, job.deliveryId).then((existing) =>
+            existing ? job.deliveryId : store.dedup.claim(job.account, dedupKeyOf(job), job.deliveryId, now, new Date(now.getTime() + job.dedupWindowSeconds! * 1000)),
+          );
+          out[i] = toNewDelivery(job, now, holder === job.deliveryId ? undefined : holder);
+        }
+      }),
+    );
+    return out;
+  }
+
   async function handleBatch(batch: Batch): Promise<void> {
-    const deliveries: NewDelivery[] = [];
+    const jobs: DeliveryJob[] = [];
     const dead: OutgoingMessage[] = [];
     for (const m of batch.messages) {
       try {
-        deliveries.push(toNewDelivery(parseDeliveryJob(decodeJson(m.value))));
+        jobs.push(parseDeliveryJob(decodeJson(m.value)));
       } catch (err) {
         logger.error({ err, offset: m.offset, partition: m.partition }, 'unreadable delivery job sent to the dead-letter topic');
         dead.push({ key: m.key, value: m.value, headers: { ...m.headers, 'herald-error': (err as Error).message } });
       }
     }
     if (dead.length > 0) await bus.publish(topics.deliveriesDlq, dead);
+    const deliveries = await deliveriesOf(jobs);
     const { inserted } = deliveries.length > 0 ? await store.deliveries.insertMany(deliveries) : { inserted: [] };
     // Durable now: the batch may be committed. Send the new ones right away (the fast path);
     // anything not sent here is found by the scheduler.
@@ -125,6 +171,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     for (const id of inserted) {
       if (stopping) break;
       const d = byId.get(id)!;
+      if (d.status !== 'pending') continue;
       await limiter.schedule(async () => {
         const claimed = await store.deliveries.claim(d.account, id, owner, leaseMs);
         if (claimed) await attempt(claimed);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '@herald/core';
-import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
+import { allowedTargets, encryptionKey, envVars, parseEnv } from '@herald/runtime';
 
 /** The delivery app's configuration, from the environment (documented in the README). */
 export const deliveryEnvSchema = z.object({
@@ -30,6 +30,16 @@ export const deliveryEnvSchema = z.object({
     .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
     .transform((s) => s.split(',').map((x) => Number(x.trim())))
     .refine((l) => l.length > 0 && l.every((n) => Number.isFinite(n) && n >= 0), 'must be a comma-separated list of seconds'),
+  /**
+   * Exceptions to the SSRF guard: targets that resolve to private, loopback or link-local
+   * addresses are refused unless listed here (CIDRs, IPs, host names; comma-separated).
+   */
+  HERALD_ALLOWED_TARGETS: allowedTargets(),
+  /**
+   * The delivery log's retention: a final delivery is deleted with its attempts this many days
+   * after it ended (swept hourly). 0 = kept forever.
+   */
+  HERALD_RETENTION_DAYS: envVars.nonNegativeInt(30),
   /** Extra transport plugins to load, by package name, comma-separated. */
   HERALD_PLUGINS: z
     .string()

@@ -1,10 +1,11 @@
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { HttpSender } from '@herald/transport';
+import { HttpSender, TargetGuard } from '@herald/transport';
 import { createLogger, loadPlugins, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
+import { createRetentionSweeper } from './retention-sweeper.ts';
 
 export interface RunningDelivery {
   service: DeliveryService;
@@ -21,7 +22,10 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
   await store.init();
   await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
-  const sender = new HttpSender({ connectionsPerOrigin: Math.min(env.HERALD_DELIVERY_CONCURRENCY, 64) });
+  const sender = new HttpSender({
+    connectionsPerOrigin: Math.min(env.HERALD_DELIVERY_CONCURRENCY, 64),
+    guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }),
+  });
   const service = createDeliveryService({
     bus,
     store,
@@ -39,6 +43,8 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     },
   });
   await service.start();
+  const sweeper = createRetentionSweeper({ store, logger: logger.child({ component: 'retention' }), retentionDays: env.HERALD_RETENTION_DAYS });
+  sweeper.start();
   const health = await startHealthServer({
     port: env.HEALTH_PORT,
     host: env.HOST,
@@ -46,6 +52,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   });
   logger.info({ healthPort: health.port }, 'delivery ready');
   const stop = async () => {
+    await sweeper.stop();
     await service.stop();
     await health.close();
     await sender.close();

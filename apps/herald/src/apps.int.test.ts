@@ -29,6 +29,7 @@ const env: Record<string, string> = {
   HERALD_DELIVERY_GROUP: `${name}-delivery`,
   HERALD_CONFIG_CACHE_TTL_MS: '600000',
   HERALD_RETRY_POLL_MS: '200',
+  HERALD_ALLOWED_TARGETS: '127.0.0.1/32',
   PORT: '0',
   HEALTH_PORT: '0',
   LOG_LEVEL: 'silent',
@@ -57,6 +58,7 @@ describe('herald config-api + matcher + delivery on Kafka and FerretDB', () => {
     const { HERALD_ENCRYPTION_KEY: _k, ...rest } = env;
     expect(() => readMatcherEnv(rest)).toThrow(/HERALD_ENCRYPTION_KEY: is required/);
     expect(() => readDeliveryEnv({ ...env, HERALD_ENCRYPTION_KEY: 'short' })).toThrow(/HERALD_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(() => readDeliveryEnv({ ...env, HERALD_ALLOWED_TARGETS: '127.0.0.1/32,10.0.0.1/8' })).toThrow(/HERALD_ALLOWED_TARGETS: .*10\.0\.0\.1\/8/);
   });
 
   it('answers /readyz on every app', async () => {

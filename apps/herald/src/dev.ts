@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { topicNames } from '@herald/core';
 import { createMemoryBus } from '@herald/bus';
 import { createMemoryStore } from '@herald/store';
-import { createLogger, envVars, loadPlugins, parseEnv, type Logger } from '@herald/runtime';
-import { HttpSender } from '@herald/transport';
+import { allowedTargets, createLogger, envVars, loadPlugins, parseEnv, type Logger } from '@herald/runtime';
+import { HttpSender, TargetGuard } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher } from '@herald/matcher';
 import { createDeliveryService } from '@herald/delivery';
@@ -15,6 +15,8 @@ import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
 
 export const DEFAULT_DEV_SEED_FILE = fileURLToPath(new URL('../../../fixtures/dev-webhooks.json', import.meta.url));
 export const DEV_ADMIN_TOKEN = 'herald-dev-admin-token';
+/** What `herald dev` allows past the SSRF guard by default: this machine. */
+export const DEV_ALLOWED_TARGETS = '127.0.0.0/8,::1,localhost';
 
 /** `herald dev` settings (the README's table lists them). */
 export const devEnvSchema = z.object({
@@ -26,6 +28,8 @@ export const devEnvSchema = z.object({
   /** Port of the demo receiver; 0 picks a free one, -1 turns it off. */
   HERALD_DEV_RECEIVER_PORT: z.coerce.number().int().min(-1).max(65535).default(8090),
   HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
+  /** The SSRF guard's exceptions; in dev mode loopback is allowed, for the demo receiver and local tools. */
+  HERALD_ALLOWED_TARGETS: allowedTargets(DEV_ALLOWED_TARGETS),
   HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
   LOG_LEVEL: envVars.logLevel(),
 });
@@ -66,7 +70,7 @@ export async function startEmbedded(
         })
       : undefined;
 
-  const sender = new HttpSender();
+  const sender = new HttpSender({ guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }) });
   const plugins = await loadPlugins();
   const matcher = createMatcher({ bus, store, logger: logger.child({ app: 'matcher' }), topics, cacheTtlMs: 0 });
   const delivery = createDeliveryService({

@@ -13,7 +13,7 @@ import { deliveryIdFor, entityKey, topicNames, type EventEnvelope } from '@heral
 import { createKafkaBus, decodeJson, encodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
 import { createMongoStore, type Store } from '@herald/store';
 import { loadPlugins, silentLogger } from '@herald/runtime';
-import { HttpSender, newSigningSecret } from '@herald/transport';
+import { HttpSender, newSigningSecret, TargetGuard } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher, DLQ_ERROR_HEADER, type Matcher } from '@herald/matcher';
 import { createDeliveryService, type DeliveryService } from '@herald/delivery';
@@ -52,13 +52,36 @@ beforeAll(async () => {
   await store.webhooks.upsert({
     id: 'wh_e2e', account: 'acc_e2e', name: 'E2E receiver', url: `${receiver.url}/hooks`, method: 'POST', active: true,
     eventTypes: ['ticket.priority_changed'], auth: { type: 'bearer', token: 'receiver-token' }, headers: {}, secret,
-    dedupWindowSeconds: 60, createdAt: new Date(), updatedAt: new Date(),
+    // De-duplication off: these tests send several events of one ticket on purpose.
+    dedupWindowSeconds: 0, createdAt: new Date(), updatedAt: new Date(),
   });
+  // The Norwegian seed's schemas, each the default schema of a webhook of its own.
+  const now = new Date();
+  for (const [id, body] of [['sch_message1', '{\n  Hello\n}'], ['sch_ref', 'Ticket {{ticket:ref}} is now {{ ticket : priority }}']] as const) {
+    await store.schemas.upsert({ id, account: 'acc_e2e', name: id, contentType: 'text/plain', body, strict: false, eventTypes: [], createdAt: now, updatedAt: now });
+    await store.webhooks.upsert({
+      id: `wh_${id}`, account: 'acc_e2e', name: id, url: `${receiver.url}/${id}`, method: 'POST', active: true, eventTypes: ['ticket.commented'],
+      auth: { type: 'none' }, headers: {}, secret, schema: id, dedupWindowSeconds: 60, createdAt: now, updatedAt: now,
+    });
+  }
+  // Loopback targets outside the allow-list: the guard must refuse them before any packet. (A host
+  // name resolving to a refused address is tested with an injected resolver in @herald/transport:
+  // here every local name resolves to 127.0.0.1, which this allow-list admits.)
+  const port = new URL(receiver.url).port;
+  for (const [id, url] of [['wh_ssrf_v4', `http://127.0.0.2:${port}/x`], ['wh_ssrf_v6', `http://[::1]:${port}/x`]] as const) {
+    await store.webhooks.upsert({
+      id, account: 'acc_e2e', name: id, url, method: 'POST', active: true, eventTypes: ['ticket.ssrf'],
+      auth: { type: 'none' }, headers: {}, secret, dedupWindowSeconds: 60, createdAt: now, updatedAt: now,
+    });
+  }
+  await store.eventTypes.create({ name: 'ticket.ssrf', description: 'For the SSRF test', archived: false, createdAt: now, updatedAt: now });
+  await store.eventTypes.create({ name: 'ticket.commented', description: 'A comment on a ticket', archived: false, createdAt: now, updatedAt: now });
   await store.eventTypes.create({
     name: 'ticket.priority_changed', description: 'A ticket changed priority', archived: false, createdAt: new Date(), updatedAt: new Date(),
     schema: { type: 'object', required: ['ref'], properties: { ref: { type: 'string' } } },
   });
-  sender = new HttpSender();
+  // The SSRF guard as deployed, with only the receiver's address allowed.
+  sender = new HttpSender({ guard: new TargetGuard({ allowedTargets: '127.0.0.1/32' }) });
   matcher = createMatcher({ bus, store, logger: silentLogger(), topics, groupId: `${prefix}matcher`, cacheTtlMs: 1_000 });
   delivery = createDeliveryService({ bus, store, sender, plugins: await loadPlugins(), logger: silentLogger(), topics, groupId: `${prefix}delivery`, pollIntervalMs: 200 });
   await matcher.start();
@@ -82,7 +105,7 @@ afterAll(async () => {
   await store?.close();
 });
 
-const forEvent = (id: string) => receiver.received.filter((r) => (JSON.parse(r.body) as { event_id: string }).event_id === id);
+const forEvent = (id: string) => receiver.received.filter((r) => r.path === '/hooks' && (JSON.parse(r.body) as { event_id: string }).event_id === id);
 
 describe('walking skeleton on real Kafka and FerretDB', () => {
   it('delivers an event produced to Kafka once, with the default payload, and logs the attempt in MongoDB', async () => {
@@ -155,5 +178,35 @@ describe('walking skeleton on real Kafka and FerretDB', () => {
     expect(forEvent('evt_bad_data')).toHaveLength(0);
     expect((decodeJson(dead[0]!.value) as { id: string }).id).toBe('evt_bad_1');
     expect(forEvent('evt_bad_1')).toHaveLength(0);
+  });
+
+  it('sends the Norwegian seed\'s schema "Message 1" byte for byte, and {{ticket:ref}} as the ticket\'s reference', async () => {
+    const e = { ...event('evt_seed_1', '1042'), type: 'ticket.commented' };
+    await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);
+    await eventually(() => receiver.received.some((r) => r.path === '/sch_message1') && receiver.received.some((r) => r.path === '/sch_ref'), 'both schema webhooks', 60_000);
+    const message1 = receiver.received.filter((r) => r.path === '/sch_message1');
+    expect(message1).toHaveLength(1);
+    expect(message1[0]!.body).toBe('{\n  Hello\n}');
+    expect(message1[0]!.headers['content-type']).toBe('text/plain');
+    expect(receiver.received.find((r) => r.path === '/sch_ref')!.body).toBe('Ticket T-1042 is now high');
+    const id = deliveryIdFor(e.id, 'wh_sch_message1', 'sch_message1');
+    await eventually(async () => (await store.deliveries.get('acc_e2e', id))?.status === 'succeeded', 'the schema delivery recorded', 30_000);
+    expect((await store.attempts.listForDelivery('acc_e2e', id))[0]!.request.body).toBe('{\n  Hello\n}');
+  });
+
+  it('refuses targets outside the allow-list before connecting, logging ssrf_blocked', async () => {
+    const before = receiver.received.length;
+    const e = { ...event('evt_ssrf_1', '9'), type: 'ticket.ssrf' };
+    await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);
+    for (const [webhookId, address] of [['wh_ssrf_v4', '127.0.0.2'], ['wh_ssrf_v6', '::1']] as const) {
+      const id = deliveryIdFor(e.id, webhookId, null);
+      await eventually(async () => (await store.attempts.listForDelivery('acc_e2e', id)).length >= 1, `an attempt for ${webhookId}`, 30_000);
+      const [attempt] = await store.attempts.listForDelivery('acc_e2e', id);
+      expect(attempt!.error?.class, webhookId).toBe('ssrf_blocked');
+      expect(attempt!.error?.message).toContain(address);
+      expect(attempt!.success).toBe(false);
+      expect((await store.deliveries.get('acc_e2e', id))!.status).toBe('pending');
+    }
+    expect(receiver.received.length).toBe(before);
   });
 });

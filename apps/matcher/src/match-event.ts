@@ -1,15 +1,13 @@
-import { deliveryIdFor, subscribedWebhooks, type DeliveryJob, type EventEnvelope, type Webhook } from '@herald/core';
+import { deliveryJobsFor, type DeliveryJob, type EventEnvelope } from '@herald/core';
+import type { AccountPlan } from './account-plans.ts';
 
 /**
- * The delivery jobs for one event: one per (event, webhook, schema), each with its derived
- * delivery id, so the same event matched twice yields the same jobs.
+ * The delivery jobs for one event: one per (event, webhook, schema) that its account's
+ * subscriptions and rules send it to, each with its derived delivery id (the same event matched
+ * twice yields the same jobs) and the webhook's de-duplication window.
  */
-export function matchEvent(event: EventEnvelope, webhooks: readonly Webhook[], now: Date = new Date()): DeliveryJob[] {
-  const jobs = new Map<string, DeliveryJob>();
-  for (const w of subscribedWebhooks(event, webhooks)) {
-    const schemaId = w.schema ?? null;
-    const deliveryId = deliveryIdFor(event.id, w.id, schemaId);
-    jobs.set(deliveryId, { deliveryId, account: event.account, webhookId: w.id, schemaId, event, createdAt: now.toISOString() });
-  }
-  return [...jobs.values()];
+export function matchEvent(event: EventEnvelope, account: AccountPlan, now: Date = new Date()): DeliveryJob[] {
+  const jobs = deliveryJobsFor(event, account.plan.match(event), now);
+  for (const job of jobs) job.dedupWindowSeconds = account.dedupWindowSeconds.get(job.webhookId) ?? 0;
+  return jobs;
 }

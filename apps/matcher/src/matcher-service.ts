@@ -2,7 +2,7 @@ import { entityKey, topicNames, validateEnvelope, type EventEnvelope, type Field
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { Store } from '@herald/store';
 import { EventDataValidator, TtlCache, type Logger } from '@herald/runtime';
-import { WebhookCache } from './webhook-cache.ts';
+import { AccountPlans } from './account-plans.ts';
 import { matchEvent } from './match-event.ts';
 
 export interface MatcherOptions {
@@ -27,15 +27,15 @@ export interface Matcher {
 export const DLQ_ERROR_HEADER = 'herald-error';
 
 /**
- * Reads events from `herald.events`, matches each against its account's webhooks and
- * produces one job per (event, webhook, schema) to `herald.deliveries`. A message that is
+ * Reads events from `herald.events`, matches each against its account's subscriptions and event
+ * rules and produces one job per (event, webhook, schema) to `herald.deliveries`. A message that is
  * not a valid envelope goes to `herald.events.dlq` with the reason, and the matcher moves
  * on. A batch is committed only after Kafka acknowledged everything it produced.
  */
 export function createMatcher(options: MatcherOptions): Matcher {
   const { bus, store, logger } = options;
   const topics = options.topics ?? topicNames();
-  const cache = new WebhookCache(store, options.cacheTtlMs ?? 30_000);
+  const cache = new AccountPlans(store, options.cacheTtlMs ?? 30_000);
   let configSubscription: Subscription | undefined;
   const ttl = options.cacheTtlMs ?? 30_000;
   const typeCache = new TtlCache((name) => store.eventTypes.get(name), ttl);
@@ -66,8 +66,8 @@ export function createMatcher(options: MatcherOptions): Matcher {
     for (const m of batch.messages) {
       const checked = await readEvent(m.value);
       if ('event' in checked) {
-        const webhooks = await cache.get(checked.event.account);
-        for (const job of matchEvent(checked.event, webhooks)) {
+        const plan = await cache.get(checked.event.account);
+        for (const job of matchEvent(checked.event, plan)) {
           jobs.push({ key: entityKey(checked.event), value: encodeJson(job), headers: { 'herald-event-id': checked.event.id } });
         }
         continue;

@@ -192,7 +192,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     const removers: Array<() => void> = [];
     const done = new Promise<void>((resolve, reject) => {
       removers.push(consumer.on(consumer.events.FETCH, () => resolve()));
-      removers.push(consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error)));
+      // A crash kafkajs restarts from (a retriable error, e.g. "the coordinator is loading" on a
+      // busy broker) is not the end: keep waiting for the first fetch, within the timeout.
+      removers.push(consumer.on(consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) reject(event.payload.error);
+      }));
     });
     return { done, dispose: () => removers.forEach((remove) => remove()) };
   }

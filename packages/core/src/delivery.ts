@@ -10,10 +10,17 @@ export interface DeliveryJob {
   event: EventEnvelope;
   /** When the matcher produced the job (ISO 8601). */
   createdAt: string;
+  /**
+   * The webhook's de-duplication window (F8) when the job was made, in seconds: the same (webhook,
+   * schema, entity) is not sent twice within it. Absent or 0 = off.
+   */
+  dedupWindowSeconds?: number;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'suppressed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** The statuses a delivery ends in: nothing more is sent. Only these are ever removed by the retention sweeper. */
+export const FINAL_DELIVERY_STATUSES = ['succeeded', 'failed', 'suppressed', 'cancelled'] as const satisfies readonly DeliveryStatus[];
 
 /** A delivery: one message for one webhook, tried until acknowledged or out of retries. */
 export interface Delivery {
@@ -33,6 +40,8 @@ export interface Delivery {
   /** A worker holds the delivery until then; another may take it over after. */
   leaseUntil: Date | null;
   lastError?: string;
+  /** For a `suppressed` delivery (F8): the delivery of the same (webhook, schema, entity) within the window that it gave way to. */
+  suppressedBy?: string;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -29,7 +29,7 @@ function encodeBytes(bytes: Uint8Array, chars: number): string {
   return out;
 }
 
-export type IdPrefix = 'evt' | 'acc' | 'key' | 'wh' | 'sch' | 'rg' | 'dlv' | 'att' | 'prj' | 'et';
+export type IdPrefix = 'evt' | 'acc' | 'key' | 'wh' | 'sch' | 'rg' | 'rl' | 'dlv' | 'att' | 'prj' | 'et';
 
 /** A new time-sortable id (ULID layout) with a type prefix: `wh_01JD…`. */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {

@@ -4,6 +4,17 @@ export interface WebhookAuth {
   [setting: string]: unknown;
 }
 
+/** A rotated-out signing secret, still valid for a while. */
+export interface PreviousSecret {
+  secret: string;
+  expiresAt: Date;
+}
+
+/** The secrets a delivery is signed with at `now`: the current one, then the previous ones not yet expired. */
+export function signingSecrets(webhook: Pick<Webhook, 'secret' | 'previousSecrets'>, now: Date): string[] {
+  return [webhook.secret, ...(webhook.previousSecrets ?? []).filter((p) => p.expiresAt.getTime() > now.getTime()).map((p) => p.secret)];
+}
+
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH';
 
 /** A customer's webhook (F1), as the store keeps it. Secrets are clear text only in memory. */
@@ -23,6 +34,11 @@ export interface Webhook {
   headers: Record<string, string>;
   /** Standard Webhooks signing secret, `whsec_…`. */
   secret: string;
+  /**
+   * Earlier signing secrets that still sign deliveries, beside `secret`, until `expiresAt`: the
+   * overlap of a rotation (F12). Absent = none.
+   */
+  previousSecrets?: PreviousSecret[];
   /** Default schema id; absent = the default payload (F5). */
   schema?: string;
   dedupWindowSeconds: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HeraldError } from '@herald/core';
+import { parseAllowedTargets } from '@herald/transport';
 
 /**
  * Parses the environment once at start-up against a zod schema. A bad or missing variable
@@ -34,6 +35,24 @@ export const envVars = {
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
+
+/**
+ * HERALD_ALLOWED_TARGETS: the exceptions to the SSRF guard (F15), comma-separated CIDRs, IPs and
+ * host names; a bad entry stops start-up naming it. `dflt` is the value when the variable is unset.
+ */
+export function allowedTargets(dflt = '') {
+  return z
+    .string()
+    .default(dflt)
+    .transform((s, ctx) => {
+      try {
+        return parseAllowedTargets(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+}
 
 /**
  * HERALD_ENCRYPTION_KEY: 32 bytes as 64 hex characters or base64. Required: webhook secrets

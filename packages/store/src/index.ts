@@ -2,6 +2,8 @@ export type { Account, ApiKey, ApiKeyRole, EventType } from './entities.ts';
 export type {
   AccountId,
   AccountPatch,
+  AccountRecord,
+  AccountRecordRepository,
   AccountRepository,
   ApiKeyRepository,
   AttemptRepository,
@@ -13,6 +15,9 @@ export type {
   EventTypeRepository,
   IdPageQuery,
   NewDelivery,
+  SchemaRepository,
+  RuleGroupRepository,
+  DedupRepository,
   Store,
   WebhookPageQuery,
   WebhookRepository,

@@ -81,6 +81,8 @@ describe('MongoDB store specifics', () => {
         { status: 1, nextAttemptAt: 1 },
         { account: 1, createdAt: -1, _id: -1 },
         { account: 1, webhookId: 1, createdAt: -1 },
+        { account: 1, 'entity.type': 1, 'entity.id': 1, createdAt: -1 },
+        { status: 1, updatedAt: 1 },
       ]),
     );
     expect(await indexKeys('attempts')).toEqual(
@@ -135,6 +137,22 @@ describe('MongoDB store specifics', () => {
     expect(typeof doc!['event']).toBe('string');
   });
 
+  it('retention clears the expired lease tickets of the deliveries it deletes, and only those', async () => {
+    await insertDelivery('dlv_1');
+    await insertDelivery('dlv_2');
+    expect(await store.deliveries.cancelPendingForWebhook('acc_a', 'wh_1')).toBe(2);
+    const ticket = (deliveryId: string, gen: number, leaseUntil: Date) => ({
+      _id: `${deliveryId}#${gen}` as never, account: 'acc_a', deliveryId, gen, owner: 'o', leaseUntil, createdAt: leaseUntil,
+    });
+    const past = new Date(Date.now() - 60_000);
+    await db.collection('delivery_lease_tickets').insertMany([ticket('dlv_1', 1, past), ticket('dlv_1', 2, T0), ticket('dlv_other', 1, past)]);
+    expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(new Date(Date.now() + 1000), 1)).toBe(1);
+    const left = await db.collection('delivery_lease_tickets').find({}).sort({ _id: 1 }).toArray();
+    // dlv_1 went first (ties on updatedAt are broken by id): its expired ticket went with it
+    expect(await store.deliveries.get('acc_a', 'dlv_1')).toBeNull();
+    expect(left.map((t) => t._id)).toEqual(['dlv_1#2', 'dlv_other#1']);
+  });
+
   it('clears the lease tickets of a delivery once it is completed', async () => {
     await insertDelivery('dlv_1');
     await store.deliveries.claim('acc_a', 'dlv_1', 'owner-1', 1000, T0);
@@ -176,6 +194,7 @@ describe('MongoDB store specifics', () => {
 describe('MongoDB store: webhook secrets at rest', () => {
   const KEY = Buffer.alloc(32, 9);
   const SECRET = 'whsec_dG9wLXNlY3JldC12YWx1ZQ';
+  const OLD_SECRET = 'whsec_b2xkLXJvdGF0ZWQtc2VjcmV0';
   const webhook = (id: string): Webhook => ({
     id,
     account: 'acc_a',
@@ -187,11 +206,12 @@ describe('MongoDB store: webhook secrets at rest', () => {
     auth: { type: 'basic', username: 'erp-user', password: 'hunter2-pw', 'x.extra': { token: 'tok-nested-value' } },
     headers: { 'X-Tenant': 'acme' },
     secret: SECRET,
+    previousSecrets: [{ secret: OLD_SECRET, expiresAt: new Date('2031-03-02T10:00:00.000Z') }],
     dedupWindowSeconds: 60,
     createdAt: new Date('2031-03-01T10:00:00.000Z'),
     updatedAt: new Date('2031-03-01T10:00:00.000Z'),
   });
-  const CLEAR_VALUES = [SECRET, 'erp-user', 'hunter2-pw', 'tok-nested-value', 'x.extra'];
+  const CLEAR_VALUES = [SECRET, OLD_SECRET, 'erp-user', 'hunter2-pw', 'tok-nested-value', 'x.extra'];
   let dbName: string;
   let stores: Store[];
 
@@ -227,6 +247,7 @@ describe('MongoDB store: webhook secrets at rest', () => {
     for (const value of CLEAR_VALUES) expect(raw).not.toContain(value);
     expect(doc['secret']).toMatch(/^enc:v1:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*$/);
     expect(doc['sealedAuth']).toMatch(/^enc:v1:/);
+    expect(doc['previousSecrets']).toMatch(/^enc:v1:/);
     expect(doc['auth']).toBe('{"type":"basic"}');
     // the rest of the webhook stays readable (and queryable)
     expect(doc).toMatchObject({ _id: 'wh_1', account: 'acc_a', url: 'https://example.com/hook', headers: '{"X-Tenant":"acme"}' });

@@ -1,4 +1,4 @@
-import type { Attempt, Delivery, DeliveryStatus, Webhook } from '@herald/core';
+import type { Attempt, Delivery, DeliveryStatus, PayloadSchema, RuleGroup, Webhook } from '@herald/core';
 import type { Account, ApiKey, EventType } from './entities.ts';
 
 /**
@@ -8,8 +8,9 @@ import type { Account, ApiKey, EventType } from './entities.ts';
  * Tenant isolation is in the types: every method that reads or writes an account's data
  * takes the account id first, and implementations put it in every query. The cross-account
  * operations say so in their names: the retry scheduler's `claimDueAcrossAccounts` (whole
- * deliveries come back, each carrying its account) and authentication's
- * `findActiveByHashAcrossAccounts` (the key tells whose it is). Accounts themselves and the
+ * deliveries come back, each carrying its account), authentication's
+ * `findActiveByHashAcrossAccounts` (the key tells whose it is), and the retention sweeper's
+ * `deleteFinalOlderThanAcrossAccounts` / `deleteForDeliveriesAcrossAccounts`. Accounts themselves and the
  * event type catalog are operator-level, so their repositories take no account id.
  *
  * Pages ordered by id (accounts, event types, `webhooks.page`) use the last id of the previous
@@ -27,6 +28,15 @@ export interface DeliveryListQuery {
   webhookId?: string;
   status?: DeliveryStatus;
   eventType?: string;
+  /** Only the deliveries of this entity (the event's `entity`): type and id both match. */
+  entity?: { type: string; id: string };
+  /** Only deliveries created at or after this instant (`createdAt >= since`). An invalid Date fails with HERALD_VALIDATION. */
+  since?: Date;
+  /**
+   * Only deliveries created before this instant (`createdAt < until`). An invalid Date fails with
+   * HERALD_VALIDATION; `until <= since` is an empty range, not an error.
+   */
+  until?: Date;
   /** At most this many, latest first (`createdAt` descending, then id descending). A whole number >= 1, else HERALD_VALIDATION. */
   limit: number;
   /**
@@ -78,6 +88,15 @@ export interface DeliveryRepository {
    * Leased ones included: their lease is dropped, so the holder's `complete` returns false.
    */
   cancelPendingForWebhook(account: AccountId, webhookId: string): Promise<number>;
+  /**
+   * Retention: deletes up to `limit` final deliveries (`FINAL_DELIVERY_STATUSES`: succeeded,
+   * failed, suppressed, cancelled) of any account whose `updatedAt` (when they became final) is
+   * before `cutoff`, oldest first, together with their attempts; returns how many deliveries
+   * were deleted. Pending deliveries are never deleted, however old. Attempts go first, so a
+   * crash in between leaves a delivery (found again by the next call), never orphaned attempts.
+   * `limit` is a whole number >= 1 and `cutoff` a valid Date, else HERALD_VALIDATION.
+   */
+  deleteFinalOlderThanAcrossAccounts(cutoff: Date, limit: number): Promise<number>;
 }
 
 export interface AttemptRepository {
@@ -85,6 +104,11 @@ export interface AttemptRepository {
   insert(attempt: Attempt): Promise<void>;
   /** By attempt number. */
   listForDelivery(account: AccountId, deliveryId: string): Promise<Attempt[]>;
+  /**
+   * Retention: deletes every attempt of these deliveries, whichever account holds them (delivery
+   * ids are unique across accounts); returns how many attempts were deleted.
+   */
+  deleteForDeliveriesAcrossAccounts(deliveryIds: readonly string[]): Promise<number>;
 }
 
 /** A page of an account's webhooks, by id ascending (ids are time-sortable). */
@@ -196,6 +220,51 @@ export interface EventTypeRepository {
   update(name: string, patch: EventTypePatch, now?: Date): Promise<EventType | null>;
 }
 
+/** A record that belongs to one account: what `AccountRecordRepository` keeps. */
+export interface AccountRecord {
+  id: string;
+  account: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * An account's records of one kind (payload schemas, rule groups), kept whole: written by
+ * `upsert`, read by id or by page. Free-form values inside a record (templates, condition values)
+ * come back as they went in, through JSON.
+ */
+export interface AccountRecordRepository<T extends AccountRecord> {
+  /** Creates or replaces a record (by id within the account). An id another account holds fails with HERALD_CONFLICT. */
+  upsert(record: T): Promise<void>;
+  get(account: AccountId, id: string): Promise<T | null>;
+  /** All of them, by id. */
+  list(account: AccountId): Promise<T[]>;
+  /** One page, by id ascending; the cursor is the previous page's last id. */
+  page(account: AccountId, query: IdPageQuery): Promise<T[]>;
+  /** Deletes permanently; returns whether it existed. */
+  delete(account: AccountId, id: string): Promise<boolean>;
+}
+
+export type SchemaRepository = AccountRecordRepository<PayloadSchema>;
+export type RuleGroupRepository = AccountRecordRepository<RuleGroup>;
+
+/**
+ * De-duplication claims (F8): which delivery holds a key — (account, webhook, schema, entity) —
+ * and until when. Claims are insert-only (each a new generation of its key, under a unique id),
+ * because FerretDB v1's updates are not atomic: of two claimers at once, exactly one wins.
+ */
+export interface DedupRepository {
+  /**
+   * Claims `key` for `deliveryId` until `until`, unless another delivery's claim still holds at
+   * `now`. Returns the delivery that holds the key after the call: `deliveryId` itself when it
+   * claimed it (or held it already: claiming again is a no-op), else the one whose claim holds —
+   * the delivery that suppresses this one.
+   */
+  claim(account: AccountId, key: string, deliveryId: string, now: Date, until: Date): Promise<string>;
+  /** Deletes claims that ended before `cutoff`, at most `limit` of them, across accounts; returns how many. */
+  deleteExpiredAcrossAccounts(cutoff: Date, limit: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'mongodb' | 'memory';
   deliveries: DeliveryRepository;
@@ -204,6 +273,12 @@ export interface Store {
   accounts: AccountRepository;
   apiKeys: ApiKeyRepository;
   eventTypes: EventTypeRepository;
+  /** Payload schemas (F3). */
+  schemas: SchemaRepository;
+  /** Event rule groups (F4). */
+  ruleGroups: RuleGroupRepository;
+  /** De-duplication claims (F8). */
+  dedup: DedupRepository;
   /** Creates the indexes the queries rely on (idempotent). */
   init(): Promise<void>;
   /** Throws when the database cannot be reached (used by /readyz). */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeraldError, type Attempt, type Delivery, type EventEnvelope, type HeraldErrorCode, type Webhook } from '@herald/core';
+import { HeraldError, type Attempt, type Delivery, type EventEnvelope, type HeraldErrorCode, type PayloadSchema, type RuleGroup, type Webhook } from '@herald/core';
 import type { Account, ApiKey, EventType } from './entities.ts';
-import type { DeliveryOutcome, NewDelivery, Store } from './repositories.ts';
+import type { DeliveryListQuery, DeliveryOutcome, NewDelivery, Store } from './repositories.ts';
 
 /** What a store is made with, beyond where its data lives. */
 export interface StoreOptions {
@@ -133,6 +133,14 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
 
       it('accepts an empty batch', async () => {
         expect(await store.deliveries.insertMany([])).toEqual({ inserted: [] });
+      });
+
+      it('stores a suppressed delivery with the delivery that suppressed it, never to be claimed', async () => {
+        await store.deliveries.insertMany([newDelivery('dlv_s', { status: 'suppressed', nextAttemptAt: null, suppressedBy: 'dlv_first' })]);
+        expect(await store.deliveries.get(ACC_A, 'dlv_s')).toMatchObject({ status: 'suppressed', suppressedBy: 'dlv_first', nextAttemptAt: null, attempts: 0 });
+        expect(await store.deliveries.claim(ACC_A, 'dlv_s', 'worker', 60_000)).toBeNull();
+        expect(await store.deliveries.claimDueAcrossAccounts('worker', 60_000, 10)).toEqual([]);
+        expect(await store.deliveries.get(ACC_A, 'dlv_s')).not.toHaveProperty('lastError');
       });
 
       it('copies values in and out: callers cannot change what is stored', async () => {
@@ -439,6 +447,198 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
       });
     });
 
+    describe('deliveries.list by entity and time range', () => {
+      // Twelve deliveries a second apart (dlv_00 the latest), entities in turn ticket/1042,
+      // ticket/7, user/1042; two webhooks; and another account's delivery in the same range.
+      const ids = Array.from({ length: 12 }, (_, i) => `dlv_${String(i).padStart(2, '0')}`);
+      const entities = [
+        { type: 'ticket', id: '1042' },
+        { type: 'ticket', id: '7' },
+        { type: 'user', id: '1042' },
+      ];
+      const created = (i: number) => at(-i * 1000);
+
+      beforeEach(async () => {
+        const shuffled = [...ids].sort((x, y) => hash(x) - hash(y));
+        await store.deliveries.insertMany([
+          ...shuffled.map((id) => {
+            const i = ids.indexOf(id);
+            return newDelivery(id, { createdAt: created(i), entity: entities[i % 3]!, webhookId: i % 2 === 0 ? 'wh_even' : 'wh_odd' });
+          }),
+          newDelivery('dlv_b', { account: ACC_B, createdAt: created(3), entity: { type: 'ticket', id: '1042' } }),
+        ]);
+      });
+
+      async function listAll(query: Omit<DeliveryListQuery, 'limit' | 'after'>, limit = 100): Promise<string[]> {
+        const out: string[] = [];
+        let after: string | undefined;
+        for (let guard = 0; guard < 100; guard++) {
+          const page = await store.deliveries.list(ACC_A, { ...query, limit, ...(after === undefined ? {} : { after }) });
+          if (page.length === 0) return out;
+          expect(page.length).toBeLessThanOrEqual(limit);
+          out.push(...page.map((d) => d.id));
+          after = page[page.length - 1]!.id;
+        }
+        throw new Error('pagination did not end');
+      }
+
+      it('filters by entity: type and id must both match', async () => {
+        expect(await listAll({ entity: { type: 'ticket', id: '1042' } })).toEqual(['dlv_00', 'dlv_03', 'dlv_06', 'dlv_09']);
+        expect(await listAll({ entity: { type: 'user', id: '1042' } })).toEqual(['dlv_02', 'dlv_05', 'dlv_08', 'dlv_11']);
+        expect(await listAll({ entity: { type: 'ticket', id: '10' } })).toEqual([]);
+        expect(await listAll({ entity: { type: 'user', id: '7' } })).toEqual([]);
+      });
+
+      it('filters by creation time: since inclusive, until exclusive', async () => {
+        expect(await listAll({ since: created(5), until: created(2) })).toEqual(['dlv_03', 'dlv_04', 'dlv_05']);
+        expect(await listAll({ since: created(1) })).toEqual(['dlv_00', 'dlv_01']);
+        expect(await listAll({ until: created(9) })).toEqual(['dlv_10', 'dlv_11']);
+        // between two deliveries
+        expect(await listAll({ since: new Date(created(4).getTime() + 1), until: new Date(created(3).getTime() + 1) })).toEqual(['dlv_03']);
+      });
+
+      it('answers an empty range with nothing', async () => {
+        expect(await listAll({ since: created(3), until: created(3) })).toEqual([]);
+        expect(await listAll({ since: created(2), until: created(5) })).toEqual([]);
+        expect(await listAll({ since: at(1) })).toEqual([]);
+      });
+
+      it('combines entity, time range and the other filters, page by page', async () => {
+        const query = { entity: { type: 'ticket', id: '1042' }, since: created(9), until: created(0), webhookId: 'wh_even' };
+        expect(await listAll(query, 1)).toEqual(['dlv_06']);
+        expect(await listAll({ ...query, webhookId: 'wh_odd' }, 1)).toEqual(['dlv_03', 'dlv_09']);
+        expect(await listAll({ since: created(10), until: created(1) }, 3)).toEqual(ids.slice(2, 11));
+        expect(await listAll({ since: created(10), until: created(1), status: 'succeeded' }, 3)).toEqual([]);
+      });
+
+      it('keeps the cursor position when a page holds a time range', async () => {
+        const first = await store.deliveries.list(ACC_A, { limit: 2, since: created(8) });
+        expect(first.map((d) => d.id)).toEqual(['dlv_00', 'dlv_01']);
+        const next = await store.deliveries.list(ACC_A, { limit: 3, since: created(8), until: created(3), after: 'dlv_01' });
+        expect(next.map((d) => d.id)).toEqual(['dlv_04', 'dlv_05', 'dlv_06']);
+      });
+
+      it("never lists another account's deliveries", async () => {
+        expect(await store.deliveries.list(ACC_B, { limit: 10, entity: { type: 'ticket', id: '1042' }, since: created(4) })).toHaveLength(1);
+        expect(await listAll({ since: created(3), until: created(2) })).toEqual(['dlv_03']);
+      });
+
+      it('rejects an invalid date with HERALD_VALIDATION', async () => {
+        await expectHeraldError(store.deliveries.list(ACC_A, { limit: 10, since: new Date(Number.NaN) }), 'HERALD_VALIDATION');
+        await expectHeraldError(store.deliveries.list(ACC_A, { limit: 10, until: new Date('nope') }), 'HERALD_VALIDATION');
+      });
+    });
+
+    describe('retention: deliveries.deleteFinalOlderThanAcrossAccounts', () => {
+      // `updatedAt` is set by the store from the real clock: the fixture lets time pass between
+      // the old and the recent deliveries, and checks that it did.
+      const OLD_FINAL = [
+        newDelivery('dlv_old_s', { status: 'succeeded', nextAttemptAt: null }),
+        newDelivery('dlv_old_f', { account: ACC_B, status: 'failed', nextAttemptAt: null }),
+        newDelivery('dlv_old_x', { account: ACC_C, status: 'suppressed', nextAttemptAt: null }),
+        newDelivery('dlv_old_c', { status: 'cancelled', nextAttemptAt: null }),
+      ];
+      let cutoff: Date;
+
+      async function get(id: string): Promise<Delivery | null> {
+        for (const account of [ACC_A, ACC_B, ACC_C]) {
+          const d = await store.deliveries.get(account, id);
+          if (d) return d;
+        }
+        return null;
+      }
+
+      beforeEach(async () => {
+        // Oldest first, each a few ms after the one before.
+        await store.deliveries.insertMany([newDelivery('dlv_old_pending', { createdAt: at(-900_000) })]);
+        await store.deliveries.insertMany([newDelivery('dlv_finished_late', { createdAt: at(-900_000) })]);
+        for (const d of OLD_FINAL) {
+          await pause();
+          await store.deliveries.insertMany([d]);
+        }
+        await store.attempts.insert(newAttempt('att_s1', 'dlv_old_s', 1, { success: false }));
+        await store.attempts.insert(newAttempt('att_s2', 'dlv_old_s', 2));
+        await store.attempts.insert(newAttempt('att_f1', 'dlv_old_f', 1, { account: ACC_B, success: false }));
+        await store.attempts.insert(newAttempt('att_p1', 'dlv_old_pending', 1, { success: false }));
+        await pause();
+        cutoff = new Date();
+        await pause();
+        await store.deliveries.insertMany([newDelivery('dlv_new_s', { status: 'succeeded', nextAttemptAt: null, createdAt: at(-900_000) })]);
+        await store.attempts.insert(newAttempt('att_n1', 'dlv_new_s', 1));
+        // created long ago, but final only now: retention counts from when it became final
+        expect(await store.deliveries.claim(ACC_A, 'dlv_finished_late', 'owner-1', LEASE_MS, T0)).not.toBeNull();
+        expect(await store.deliveries.complete(ACC_A, 'dlv_finished_late', 'owner-1', FAILED)).toBe(true);
+
+        const stamps = await Promise.all(OLD_FINAL.map((d) => get(d.id)));
+        for (let i = 1; i < stamps.length; i++) expect(stamps[i]!.updatedAt.getTime()).toBeGreaterThan(stamps[i - 1]!.updatedAt.getTime());
+        expect(stamps[stamps.length - 1]!.updatedAt.getTime()).toBeLessThan(cutoff.getTime());
+        expect((await get('dlv_new_s'))!.updatedAt.getTime()).toBeGreaterThan(cutoff.getTime());
+        expect((await get('dlv_finished_late'))!.updatedAt.getTime()).toBeGreaterThan(cutoff.getTime());
+      });
+
+      it('deletes the final deliveries older than the cutoff, of every account, with their attempts', async () => {
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 100)).toBe(4);
+        for (const d of OLD_FINAL) {
+          expect(await get(d.id), d.id).toBeNull();
+          expect(await store.attempts.listForDelivery(d.account, d.id)).toEqual([]);
+        }
+        // pending (however old), final after the cutoff: kept, attempts and all
+        expect((await get('dlv_old_pending'))?.status).toBe('pending');
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_old_pending')).map((a) => a.id)).toEqual(['att_p1']);
+        expect((await get('dlv_new_s'))?.status).toBe('succeeded');
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_new_s')).map((a) => a.id)).toEqual(['att_n1']);
+        expect((await get('dlv_finished_late'))?.status).toBe('failed');
+        expect((await store.deliveries.list(ACC_A, { limit: 100 })).map((d) => d.id).sort()).toEqual(['dlv_finished_late', 'dlv_new_s', 'dlv_old_pending']);
+
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 100)).toBe(0);
+        // a later cutoff takes the newer final ones, never the pending one
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(new Date(Date.now() + 1000), 100)).toBe(2);
+        expect((await store.deliveries.list(ACC_A, { limit: 100 })).map((d) => d.id)).toEqual(['dlv_old_pending']);
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_new_s')).toEqual([]);
+      });
+
+      it('deletes at most `limit` at a time, oldest first', async () => {
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 3)).toBe(3);
+        expect(await get('dlv_old_s')).toBeNull();
+        expect(await get('dlv_old_f')).toBeNull();
+        expect(await get('dlv_old_x')).toBeNull();
+        expect((await get('dlv_old_c'))?.status).toBe('cancelled');
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 3)).toBe(1);
+        expect(await get('dlv_old_c')).toBeNull();
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 3)).toBe(0);
+      });
+
+      it('leaves a deleted id free: the same delivery can be stored again', async () => {
+        expect(await store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 100)).toBe(4);
+        expect(await store.deliveries.insertMany([newDelivery('dlv_old_s')])).toEqual({ inserted: ['dlv_old_s'] });
+        await store.attempts.insert(newAttempt('att_again', 'dlv_old_s', 1));
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_old_s')).map((a) => a.id)).toEqual(['att_again']);
+      });
+
+      it('rejects a limit below 1 and an invalid cutoff with HERALD_VALIDATION', async () => {
+        await expectHeraldError(store.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, 0), 'HERALD_VALIDATION');
+        await expectHeraldError(store.deliveries.deleteFinalOlderThanAcrossAccounts(new Date(Number.NaN), 10), 'HERALD_VALIDATION');
+        expect(await get('dlv_old_s')).not.toBeNull();
+      });
+    });
+
+    describe('retention: attempts.deleteForDeliveriesAcrossAccounts', () => {
+      it('deletes every attempt of the given deliveries, of any account, and nothing else', async () => {
+        await store.attempts.insert(newAttempt('att_1', 'dlv_1', 1));
+        await store.attempts.insert(newAttempt('att_2', 'dlv_1', 2));
+        await store.attempts.insert(newAttempt('att_3', 'dlv_2', 1, { account: ACC_B }));
+        await store.attempts.insert(newAttempt('att_4', 'dlv_3', 1));
+        expect(await store.attempts.deleteForDeliveriesAcrossAccounts(['dlv_1', 'dlv_2', 'dlv_none'])).toBe(3);
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_1')).toEqual([]);
+        expect(await store.attempts.listForDelivery(ACC_B, 'dlv_2')).toEqual([]);
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_3')).map((a) => a.id)).toEqual(['att_4']);
+        expect(await store.attempts.deleteForDeliveriesAcrossAccounts([])).toBe(0);
+        // the numbers are free again
+        await store.attempts.insert(newAttempt('att_5', 'dlv_1', 1));
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_1')).map((a) => a.id)).toEqual(['att_5']);
+      });
+    });
+
     describe('attempts', () => {
       it('lists the attempts of a delivery by number, with every field kept', async () => {
         const third = newAttempt('att_3', 'dlv_1', 3);
@@ -519,6 +719,113 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         out!.auth['username'] = 'changed';
         out!.retry!.schedule.push(1);
         expect(await store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
+      });
+    });
+
+    describe('schemas (account records)', () => {
+      function schema(id: string, overrides: Partial<PayloadSchema> = {}): PayloadSchema {
+        return {
+          id, account: ACC_A, name: `Schema ${id}`, contentType: 'application/json',
+          body: '{ "ref": {{ticket:ref}}, "$odd.key": [[1], []], "t": "Grüße 😀" }', strict: false,
+          eventTypes: ['ticket.updated'], createdAt: at(0), updatedAt: at(10), ...overrides,
+        };
+      }
+
+      it('round-trips a schema, optional fields and free-form text included', async () => {
+        const full = schema('sch_1', { description: 'with a description', strict: true, contentType: 'application/xml', body: '<a x="{{ ticket.ref }}">{% if t %}\n{% endif %}</a>' });
+        await store.schemas.upsert(full);
+        await store.schemas.upsert(schema('sch_2'));
+        expect(await store.schemas.get(ACC_A, 'sch_1')).toStrictEqual(full);
+        expect(await store.schemas.get(ACC_A, 'sch_2')).toStrictEqual(schema('sch_2'));
+        expect(await store.schemas.get(ACC_A, 'sch_2')).not.toHaveProperty('description');
+      });
+
+      it('keeps accounts apart: another account neither reads, lists, deletes nor takes over an id', async () => {
+        await store.schemas.upsert(schema('sch_1'));
+        expect(await store.schemas.get(ACC_B, 'sch_1')).toBeNull();
+        expect(await store.schemas.list(ACC_B)).toEqual([]);
+        expect(await store.schemas.delete(ACC_B, 'sch_1')).toBe(false);
+        await expectHeraldError(store.schemas.upsert(schema('sch_1', { account: ACC_B })), 'HERALD_CONFLICT');
+        expect(await store.schemas.get(ACC_A, 'sch_1')).toStrictEqual(schema('sch_1'));
+      });
+
+      it('replaces on upsert, lists and pages by id, deletes permanently', async () => {
+        for (const id of ['sch_c', 'sch_a', 'sch_d', 'sch_b']) await store.schemas.upsert(schema(id));
+        await store.schemas.upsert(schema('sch_a', { name: 'renamed', updatedAt: at(99) }));
+        expect((await store.schemas.get(ACC_A, 'sch_a'))?.name).toBe('renamed');
+        expect((await store.schemas.list(ACC_A)).map((x) => x.id)).toEqual(['sch_a', 'sch_b', 'sch_c', 'sch_d']);
+        expect((await store.schemas.page(ACC_A, { limit: 2 })).map((x) => x.id)).toEqual(['sch_a', 'sch_b']);
+        expect((await store.schemas.page(ACC_A, { limit: 2, after: 'sch_b' })).map((x) => x.id)).toEqual(['sch_c', 'sch_d']);
+        expect((await store.schemas.page(ACC_A, { limit: 2, after: 'sch_bb' })).map((x) => x.id)).toEqual(['sch_c', 'sch_d']);
+        await expectHeraldError(store.schemas.page(ACC_A, { limit: 0 }), 'HERALD_VALIDATION');
+        expect(await store.schemas.delete(ACC_A, 'sch_c')).toBe(true);
+        expect(await store.schemas.delete(ACC_A, 'sch_c')).toBe(false);
+        expect((await store.schemas.list(ACC_A)).map((x) => x.id)).toEqual(['sch_a', 'sch_b', 'sch_d']);
+      });
+
+      it('keeps rule groups as they are given: condition values of any JSON shape, dotted and $ keys', async () => {
+        const group: RuleGroup = {
+          id: 'rg_1', account: ACC_A, name: 'Priority', position: 2, active: true, createdAt: at(0), updatedAt: at(5),
+          rules: [{
+            id: 'r_1', name: 'Priority changed', eventTypes: ['ticket.priority_changed'], match: 'any', stopRules: true, stopGroups: false,
+            conditions: [
+              { field: 'type', op: 'equals', value: 'ticket.priority_changed' },
+              { field: 'data.tags', op: 'contains', value: { 'a.b': [[1], []], $x: null } },
+              { field: 'data.priority', op: 'changed' },
+            ],
+            actions: [{ webhook: 'wh_1', schema: 'sch_1' }, { webhook: 'wh_2', schema: null }],
+          }],
+        };
+        await store.ruleGroups.upsert(group);
+        expect(await store.ruleGroups.get(ACC_A, 'rg_1')).toStrictEqual(group);
+        expect(await store.ruleGroups.get(ACC_B, 'rg_1')).toBeNull();
+        expect(await store.ruleGroups.list(ACC_A)).toStrictEqual([group]);
+        expect(await store.schemas.get(ACC_A, 'rg_1')).toBeNull();
+      });
+
+      it('copies values in and out', async () => {
+        const input = schema('sch_1');
+        await store.schemas.upsert(input);
+        input.eventTypes.push('changed');
+        const out = await store.schemas.get(ACC_A, 'sch_1');
+        out!.eventTypes.push('changed too');
+        out!.createdAt.setTime(0);
+        expect(await store.schemas.get(ACC_A, 'sch_1')).toStrictEqual(schema('sch_1'));
+      });
+    });
+
+    describe('dedup claims', () => {
+      const t0 = at(1_000_000);
+      const later = (ms: number) => new Date(t0.getTime() + ms);
+
+      it('gives a key to the first delivery, suppresses others within the window, and takes a new claim after it', async () => {
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|1', 'dlv_1', t0, later(60_000))).toBe('dlv_1');
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|1', 'dlv_2', later(59_999), later(119_999))).toBe('dlv_1');
+        // claiming again is a no-op for the holder, also after its window
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|1', 'dlv_1', later(10), later(60_010))).toBe('dlv_1');
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|1', 'dlv_3', later(60_000), later(120_000))).toBe('dlv_3');
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|1', 'dlv_4', later(61_000), later(121_000))).toBe('dlv_3');
+        // other keys and other accounts are apart
+        expect(await store.dedup.claim(ACC_A, 'wh_1|null|ticket|2', 'dlv_5', later(61_000), later(121_000))).toBe('dlv_5');
+        expect(await store.dedup.claim(ACC_B, 'wh_1|null|ticket|1', 'dlv_6', later(61_000), later(121_000))).toBe('dlv_6');
+      });
+
+      it('lets exactly one of many concurrent claimers of a key win', async () => {
+        const ids = Array.from({ length: 8 }, (_, i) => `dlv_c${i}`);
+        const holders = await Promise.all(ids.map((id) => store.dedup.claim(ACC_A, 'k', id, t0, later(60_000))));
+        expect(new Set(holders).size).toBe(1);
+        expect(ids).toContain(holders[0]);
+      });
+
+      it('sweeps ended claims without letting a key be claimed twice', async () => {
+        await store.dedup.claim(ACC_A, 'k1', 'dlv_1', t0, later(1_000));
+        await store.dedup.claim(ACC_A, 'k1', 'dlv_2', later(2_000), later(3_000));
+        await store.dedup.claim(ACC_A, 'k2', 'dlv_3', t0, later(100_000));
+        expect(await store.dedup.deleteExpiredAcrossAccounts(later(50_000), 100)).toBeGreaterThanOrEqual(1);
+        // k2 still holds; k1 is free again and claimed once
+        expect(await store.dedup.claim(ACC_A, 'k2', 'dlv_4', later(60_000), later(70_000))).toBe('dlv_3');
+        const again = await Promise.all(['dlv_5', 'dlv_6'].map((id) => store.dedup.claim(ACC_A, 'k1', id, later(60_000), later(70_000))));
+        expect(again[0]).toBe(again[1]);
       });
     });
 
@@ -997,6 +1304,11 @@ function at(ms: number): Date {
   return new Date(T0.getTime() + ms);
 }
 
+/** Lets the real clock move on a few milliseconds (for what the store stamps with it, e.g. `updatedAt`). */
+function pause(ms = 5): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** A stable pseudo-random order, so that insertion order never happens to match list order. */
 function hash(s: string): number {
   let h = 2166136261;
@@ -1106,6 +1418,7 @@ function fullWebhook(id: string): Webhook {
     dedupWindowSeconds: 0,
     retry: { schedule: [5, 30, 120] },
     timeoutMs: 10_000,
+    previousSecrets: [{ secret: 'whsec_b2xkIHNlY3JldCBvbmU=', expiresAt: at(86_400_000) }],
   });
 }
 

@@ -15,3 +15,4 @@ export {
 } from './schema-template.ts';
 export * from './schema-check.ts';
 export * from './schema-payload.ts';
+export * from './sample-event.ts';

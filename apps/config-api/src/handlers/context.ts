@@ -18,7 +18,7 @@ export interface ApiDeps {
 
 /** A configuration change, published on `herald.config` so that matchers drop their cache. */
 export interface ConfigChange {
-  kind: 'account' | 'webhook' | 'event-type';
+  kind: 'account' | 'webhook' | 'event-type' | 'schema' | 'rule-group';
   account?: string;
   id: string;
   at: string;
@@ -38,6 +38,16 @@ export async function publishConfigChange(deps: ApiDeps, change: Omit<ConfigChan
 export function accountOf(principal: Principal | undefined): Extract<Principal, { kind: 'account' }> {
   if (principal?.kind !== 'account') throw new HeraldError('HERALD_FORBIDDEN', 'This operation needs an account API key');
   return principal;
+}
+
+/** The caller's account, for the webhook operations: an account key, with the plan switch on (F10). */
+export async function enabledAccount(deps: ApiDeps, principal: Principal | undefined): Promise<string> {
+  const { account } = accountOf(principal);
+  const a = await deps.store.accounts.get(account);
+  if (a && !a.webhooksEnabled) {
+    throw new HeraldError('HERALD_FORBIDDEN', `Webhooks are not enabled for account ${account}: its plan does not include them (the operator turns them on with webhooksEnabled)`);
+  }
+  return account;
 }
 
 export function notFound(what: string, id: string): HeraldError {

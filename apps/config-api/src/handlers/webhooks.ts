@@ -2,24 +2,22 @@ import { HeraldError, newId, type FieldError, type Webhook } from '@herald/core'
 import { newSigningSecret } from '@herald/transport';
 import type { OperationHandler } from '../openapi-router.ts';
 import { pageOf, presentWebhook } from '../presenters.ts';
-import { accountOf, notFound, publishConfigChange, type ApiDeps } from './context.ts';
+import { enabledAccount as enabledAccountOf, notFound, publishConfigChange, type ApiDeps } from './context.ts';
 import type { Principal } from '../auth.ts';
 
-type WebhookInput = Partial<Omit<Webhook, 'id' | 'account' | 'createdAt' | 'updatedAt' | 'projects'>> & { projects?: string[] | null };
+type WebhookInput = Partial<Omit<Webhook, 'id' | 'account' | 'createdAt' | 'updatedAt' | 'projects' | 'schema' | 'previousSecrets'>> & {
+  projects?: string[] | null;
+  schema?: string | null;
+};
+
+/** At most this many rotated-out secrets are kept signing at once; older ones stop first. */
+const MAX_PREVIOUS_SECRETS = 5;
 
 export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler> {
-  /** The caller's account, with the plan switch checked (F10). */
-  async function enabledAccount(principal: Principal | undefined): Promise<string> {
-    const { account } = accountOf(principal);
-    const a = await deps.store.accounts.get(account);
-    if (a && !a.webhooksEnabled) {
-      throw new HeraldError('HERALD_FORBIDDEN', `Webhooks are not enabled for account ${account}: its plan does not include them (the operator turns them on with webhooksEnabled)`);
-    }
-    return account;
-  }
+  const enabledAccount = (principal: Principal | undefined) => enabledAccountOf(deps, principal);
 
   /** Checks what the spec cannot: event types exist and are live, auth fits its plugin. */
-  async function checkReferences(input: WebhookInput, previous?: Webhook): Promise<void> {
+  async function checkReferences(account: string, input: WebhookInput, previous?: Webhook): Promise<void> {
     const errors: FieldError[] = [];
     if (input.eventTypes) {
       const before = new Set(previous?.eventTypes ?? []);
@@ -28,6 +26,9 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
         if (!t) errors.push({ field: `/eventTypes/${i}`, message: `is not in the event type catalog` });
         else if (t.archived && !before.has(name)) errors.push({ field: `/eventTypes/${i}`, message: 'is archived and cannot be newly subscribed' });
       }
+    }
+    if (typeof input.schema === 'string' && !(await deps.store.schemas.get(previous?.account ?? account, input.schema))) {
+      errors.push({ field: '/schema', message: 'is not a schema of the account' });
     }
     if (input.auth) {
       try {
@@ -44,14 +45,14 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
     async createWebhook({ principal, body }) {
       const account = await enabledAccount(principal);
       const b = body as WebhookInput & { name: string; url: string };
-      await checkReferences(b);
+      await checkReferences(account, b);
       const now = new Date();
       const w: Webhook = {
         id: newId('wh'), account, name: b.name, ...(b.description !== undefined ? { description: b.description } : {}), url: b.url,
         method: b.method ?? 'POST', active: b.active ?? true, eventTypes: [...new Set(b.eventTypes ?? [])],
         ...(b.projects ? { projects: b.projects } : {}), auth: b.auth ?? { type: 'none' }, headers: b.headers ?? {},
         secret: b.secret ?? newSigningSecret(), dedupWindowSeconds: b.dedupWindowSeconds ?? 60,
-        ...(b.retry ? { retry: b.retry } : {}), ...(b.timeoutMs !== undefined ? { timeoutMs: b.timeoutMs } : {}),
+        ...(b.schema ? { schema: b.schema } : {}), ...(b.retry ? { retry: b.retry } : {}), ...(b.timeoutMs !== undefined ? { timeoutMs: b.timeoutMs } : {}),
         createdAt: now, updatedAt: now,
       };
       await deps.store.webhooks.upsert(w);
@@ -80,12 +81,14 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       const current = await deps.store.webhooks.get(account, params.webhookId!);
       if (!current) throw notFound('webhook', params.webhookId!);
       const b = body as WebhookInput;
-      await checkReferences(b, current);
-      const { projects, ...rest } = b;
+      await checkReferences(account, b, current);
+      const { projects, schema, ...rest } = b;
       const next: Webhook = { ...current, ...rest, updatedAt: new Date() };
       if (b.eventTypes) next.eventTypes = [...new Set(b.eventTypes)];
       if (projects === null) delete next.projects;
       else if (projects !== undefined) next.projects = projects;
+      if (schema === null) delete next.schema;
+      else if (schema !== undefined) next.schema = schema;
       await deps.store.webhooks.upsert(next);
       if (current.active && !next.active) await deps.store.deliveries.cancelPendingForWebhook(account, next.id);
       await publishConfigChange(deps, { kind: 'webhook', account, id: next.id });
@@ -96,6 +99,25 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       const w = await deps.store.webhooks.get(account, params.webhookId!);
       if (!w) throw notFound('webhook', params.webhookId!);
       return { status: 200, body: { secret: w.secret } };
+    },
+    async rotateWebhookSecret({ principal, params, body }) {
+      const account = await enabledAccount(principal);
+      const w = await deps.store.webhooks.get(account, params.webhookId!);
+      if (!w) throw notFound('webhook', params.webhookId!);
+      const b = (body ?? {}) as { secret?: string; overlapSeconds?: number };
+      const secret = b.secret ?? newSigningSecret();
+      if (secret === w.secret) throw HeraldError.validation('The rotation is invalid', [{ field: '/secret', message: 'is the current secret; give a new one' }]);
+      const now = new Date();
+      const overlapSeconds = b.overlapSeconds ?? 86_400;
+      const previous = (w.previousSecrets ?? []).filter((p) => p.expiresAt.getTime() > now.getTime() && p.secret !== secret);
+      const expiresAt = overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null;
+      if (expiresAt) previous.unshift({ secret: w.secret, expiresAt });
+      const next: Webhook = { ...w, secret, updatedAt: now };
+      if (previous.length > 0) next.previousSecrets = previous.slice(0, MAX_PREVIOUS_SECRETS);
+      else delete next.previousSecrets;
+      await deps.store.webhooks.upsert(next);
+      await publishConfigChange(deps, { kind: 'webhook', account, id: w.id });
+      return { status: 200, body: { secret, previousSecretExpiresAt: expiresAt ? expiresAt.toISOString() : null } };
     },
     async deleteWebhook({ principal, params }) {
       const account = await enabledAccount(principal);

@@ -382,6 +382,322 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{webhookId}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's signing secret
+         * @description Replaces the signing secret (F12) without breaking the receiver: for `overlapSeconds`
+         *     after the rotation the old secret stays valid, and every delivery carries two signatures
+         *     in `webhook-signature` (`v1,<new> v1,<old>`), so the receiver can switch to the new
+         *     secret at its own pace. Without `secret`, Herald generates the new one. Rotating again
+         *     during an overlap keeps the earlier old secrets until their own overlaps end.
+         *     Who: an `admin` key of the webhook's account, whose `webhooksEnabled` is `true`.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's payload schemas
+         * @description Who: an API key of any role, of an account whose `webhooksEnabled` is `true`. In creation order, oldest first.
+         */
+        get: operations["listSchemas"];
+        put?: never;
+        /**
+         * Create a payload schema
+         * @description Who: an `admin` API key of an account whose `webhooksEnabled` is `true`.
+         *
+         *     A schema is checked when it is saved (F3): its template must parse, and it is rendered
+         *     with the example of each event type in `eventTypes` (from the catalog); for
+         *     `application/json` and `application/xml` the result must be well-formed. A failure is a
+         *     `400` whose error on `/body` gives the line and column. A `strict` schema also fails on
+         *     an attribute that an example lacks. Without `eventTypes` (or examples) only the syntax is
+         *     checked.
+         */
+        post: operations["createSchema"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schemas/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template for a preview
+         * @description Renders a template (`body` and `contentType`, as it is being edited) or a saved schema
+         *     (`schemaId`) against an event type's example (`eventType`) or a given event (`event`),
+         *     exactly as a delivery would render it, and answers the result; nothing is stored or
+         *     sent. A template that does not parse or render, or renders JSON or XML that is not
+         *     well-formed, is a `400` with the line and column.
+         *     Who: an API key of any role, of an account whose `webhooksEnabled` is `true`.
+         */
+        post: operations["previewSchema"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schemas/{schemaId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payload schema's id.
+                 * @example sch_01M7W3EAD9KSN7H42EV56FYQF3
+                 */
+                schemaId: components["parameters"]["SchemaId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payload schema
+         * @description Who: an API key of any role, of the schema's account, whose `webhooksEnabled` is `true`.
+         */
+        get: operations["getSchema"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a payload schema
+         * @description Who: an `admin` API key of the schema's account, whose `webhooksEnabled` is `true`.
+         *     Permanent. A schema that a webhook uses as its default is not deleted: `409` names the
+         *     webhooks; change them first.
+         */
+        delete: operations["deleteSchema"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a payload schema
+         * @description Who: an `admin` API key of the schema's account, whose `webhooksEnabled` is `true`.
+         *     Send only the fields to change; the result is checked as on creation. Deliveries not yet
+         *     sent use the schema as it is when they are attempted.
+         */
+        patch: operations["updateSchema"];
+        trace?: never;
+    };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's deliveries (the delivery log)
+         * @description Who: an API key of any role, of an account whose `webhooksEnabled` is `true`.
+         *
+         *     The account's deliveries, latest first (by `createdAt`, then by id). A delivery is one
+         *     message for one webhook — an event, a webhook and a payload schema — tried until it is
+         *     acknowledged or out of retries. The filters combine: a delivery is listed when it
+         *     matches all of them. Each delivery's attempts, with their requests and responses, are in
+         *     `GET /v1/deliveries/{deliveryId}`.
+         *
+         *     Retention: a delivery that has ended (`succeeded`, `failed`, `suppressed`, `cancelled`)
+         *     is removed with its attempts `HERALD_RETENTION_DAYS` days (30 by default) after it
+         *     ended; a pending one stays until it ends.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a delivery with its attempts
+         * @description Who: an API key of any role, of the delivery's account, whose `webhooksEnabled` is `true`.
+         *
+         *     The delivery, the event it carries, and every attempt by number: the request as it was
+         *     sent (URL, method, headers, body — secret header values masked as `********`), the
+         *     response (status, headers, body cut at `HERALD_RESPONSE_BODY_LIMIT`), the duration and
+         *     the error. The request body is shown as sent: it holds the event's data.
+         */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{deliveryId}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the attempts of a delivery
+         * @description Who: an API key of any role, of the delivery's account, whose `webhooksEnabled` is `true`.
+         *
+         *     The attempts of one delivery by number, as `GET /v1/deliveries/{deliveryId}` shows them.
+         *     A delivery has at most its retry schedule's attempts and its resends, so they come in
+         *     one page: `nextCursor` is always `null`.
+         */
+        get: operations["listDeliveryAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The latest deliveries of one webhook
+         * @description Who: an API key of any role, of the webhook's account, whose `webhooksEnabled` is `true`.
+         *
+         *     The quick view of the seeds' "last 10 webhook requests": the webhook's deliveries,
+         *     latest first, 10 by default. The same as `GET /v1/deliveries?webhookId=…`, except that
+         *     a webhook the account does not have is a `404`. Pass `nextCursor` as `after` for older ones.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rule-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's rule groups, in evaluation order
+         * @description Who: an API key of any role, of an account whose `webhooksEnabled` is `true`. All of them (at most 100), in the order they are evaluated.
+         */
+        get: operations["listRuleGroups"];
+        put?: never;
+        /**
+         * Create an event rule group
+         * @description Who: an `admin` API key of an account whose `webhooksEnabled` is `true`.
+         *
+         *     A group is an ordered list of rules (F4). Groups are evaluated by ascending `position`
+         *     (groups without one after those with one, then by creation), rules in their order; a
+         *     rule whose conditions hold sends the event to each of its actions' (webhook, schema),
+         *     then `stopRules` ends this group and `stopGroups` ends the evaluation. Rules and plain
+         *     subscriptions together never send the same (event, webhook, schema) twice.
+         *
+         *     Checked on save: operators and operands; webhooks and schemas must be the account's;
+         *     a field path under `data` must exist in the JSON Schema of the event types the rule
+         *     applies to — when a type publishes no schema that is a warning (in `warnings`), not an error.
+         */
+        post: operations["createRuleGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rule-groups/{ruleGroupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule group's id.
+                 * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+                 */
+                ruleGroupId: components["parameters"]["RuleGroupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a rule group
+         * @description Who: an API key of any role, of the group's account, whose `webhooksEnabled` is `true`.
+         */
+        get: operations["getRuleGroup"];
+        /**
+         * Replace a rule group
+         * @description Who: an `admin` API key of the group's account, whose `webhooksEnabled` is `true`.
+         *     The group is replaced whole (its rules are one ordered list, edited together) and
+         *     checked as on creation. Rules keep their `id` when it is sent back; rules without one get a new one.
+         */
+        put: operations["replaceRuleGroup"];
+        post?: never;
+        /**
+         * Delete a rule group
+         * @description Who: an `admin` API key of the group's account, whose `webhooksEnabled` is `true`. Permanent.
+         */
+        delete: operations["deleteRuleGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -595,6 +911,179 @@ export interface components {
             data: components["schemas"]["EventType"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
+        /**
+         * @description Sent as the `Content-Type` of the message. JSON and XML templates escape each inserted value for their format.
+         * @enum {string}
+         */
+        PayloadContentType: "text/plain" | "application/json" | "application/xml";
+        /**
+         * @description The template: Liquid, with the placeholders `{{ticket:ref}}` (`{{MODEL:ATTRIBUTE}}`, spaces
+         *     allowed) as another spelling of `{{ ticket.ref }}`. It sees `event`, `account`, `webhook`,
+         *     `action_type` and the record under its entity type. Missing attributes render empty.
+         */
+        SchemaTemplateBody: string;
+        /** @description A named payload schema (F3). */
+        PayloadSchema: {
+            id: components["schemas"]["SchemaId"];
+            name: string;
+            /** @description Empty when none was given. */
+            description: string;
+            contentType: components["schemas"]["PayloadContentType"];
+            body: components["schemas"]["SchemaTemplateBody"];
+            /** @description `true` = an attribute the event lacks is an error (the delivery fails to render) instead of an empty string. */
+            strict: boolean;
+            /** @description The event types the schema is written for; it is checked against their examples when saved. */
+            eventTypes: components["schemas"]["EventTypeName"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SchemaCreate: {
+            name: string;
+            description?: string;
+            contentType: components["schemas"]["PayloadContentType"];
+            body: components["schemas"]["SchemaTemplateBody"];
+            /** @default false */
+            strict?: boolean;
+            /**
+             * @description The event types the schema is written for (each must be in the catalog); it is rendered with each one's example when saved.
+             * @default []
+             */
+            eventTypes?: components["schemas"]["EventTypeName"][];
+        };
+        /** @description The fields to change; absent fields keep their value. */
+        SchemaUpdate: {
+            name?: string;
+            description?: string;
+            contentType?: components["schemas"]["PayloadContentType"];
+            body?: components["schemas"]["SchemaTemplateBody"];
+            strict?: boolean;
+            eventTypes?: components["schemas"]["EventTypeName"][];
+        };
+        PayloadSchemaList: {
+            data: components["schemas"]["PayloadSchema"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * @description What to render — `schemaId`, or `body` with `contentType` (and `strict`) — and against
+         *     what: `eventType` (its catalog example) or `event` (an event envelope; its `account` is
+         *     taken as the caller's). Exactly one of each pair.
+         */
+        SchemaPreviewRequest: {
+            schemaId?: components["schemas"]["SchemaId"];
+            body?: components["schemas"]["SchemaTemplateBody"];
+            contentType?: components["schemas"]["PayloadContentType"];
+            /** @default false */
+            strict?: boolean;
+            eventType?: components["schemas"]["EventTypeName"];
+            event?: components["schemas"]["EventEnvelope"];
+            /** @description Render as for this webhook (what `webhook` shows the template); absent = no webhook. */
+            webhookId?: components["schemas"]["WebhookId"];
+        };
+        SchemaPreview: {
+            contentType: components["schemas"]["PayloadContentType"];
+            /** @description The rendered body, as it would be sent. */
+            body: string;
+        };
+        SecretRotation: {
+            secret?: components["schemas"]["SigningSecret"];
+            /**
+             * @description How long the old secret still signs deliveries, beside the new one; `0` = it stops at once.
+             * @default 86400
+             */
+            overlapSeconds?: number;
+        };
+        SecretRotated: {
+            /** @description The new signing secret, in clear. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until when the old secret also signs deliveries; `null` when the overlap is 0.
+             */
+            previousSecretExpiresAt: string | null;
+        };
+        /**
+         * @description A rule group id, `rg_` and a ULID.
+         * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+         */
+        RuleGroupId: string;
+        /**
+         * @description One test on the event. `field` is a dotted path into the event: `type`, `action`,
+         *     `project`, `entity.type`, `entity.id`, or a path under `data` (`data.priority`,
+         *     `data.tags.0`). Operators: `equals`, `not_equals` (JSON equality, no coercion), `in`,
+         *     `not_in` (`value` an array), `contains` (substring, or an array member), `exists`
+         *     (`value` true, the default, or false), `changed` (`data.<path>` differs from
+         *     `previous.<path>`, which the event carries for changed fields), `changed_to` (changed,
+         *     and now equals `value`), `greater_than`, `less_than` (numbers, or ISO 8601 dates). A
+         *     missing field or a type mismatch makes a condition false, never an error.
+         */
+        RuleCondition: {
+            field: string;
+            /** @enum {string} */
+            op: "equals" | "not_equals" | "in" | "not_in" | "contains" | "exists" | "changed" | "changed_to" | "greater_than" | "less_than";
+            /** @description The operand: any JSON value, as the operator needs. */
+            value?: unknown;
+        };
+        RuleAction: {
+            webhook: components["schemas"]["WebhookId"];
+            /** @description The payload schema; `null` = the default payload (F5). */
+            schema: components["schemas"]["SchemaId"] | null;
+        };
+        Rule: {
+            /** @description Kept when sent back on a replace; Herald gives one (`rl_…`) otherwise. */
+            id?: string;
+            name?: string;
+            /** @description Only events of these types are considered by the rule; absent or empty = every type. */
+            eventTypes?: components["schemas"]["EventTypeName"][];
+            /**
+             * @description `all` of no conditions holds; `any` of none does not.
+             * @enum {string}
+             */
+            match: "all" | "any";
+            conditions: components["schemas"]["RuleCondition"][];
+            /**
+             * @description Stop checking further rules (of this group) if the conditions of this rule are met.
+             * @default false
+             */
+            stopRules?: boolean;
+            /**
+             * @description Stop checking further groups if the conditions of this rule are met (implies `stopRules`).
+             * @default false
+             */
+            stopGroups?: boolean;
+            actions: components["schemas"]["RuleAction"][];
+        };
+        RuleGroupInput: {
+            name: string;
+            /** @description Groups are evaluated by ascending position; groups without one come after. */
+            position?: number;
+            /**
+             * @description An inactive group is skipped.
+             * @default true
+             */
+            active?: boolean;
+            rules: components["schemas"]["Rule"][];
+        };
+        RuleGroup: {
+            id: components["schemas"]["RuleGroupId"];
+            name: string;
+            position?: number;
+            active: boolean;
+            rules: components["schemas"]["Rule"][];
+            /** @description On a save: what could not be checked (e.g. a field path of an event type that publishes no schema). */
+            warnings?: {
+                field: string;
+                message: string;
+            }[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RuleGroupList: {
+            data: components["schemas"]["RuleGroup"][];
+        };
         /** @enum {string} */
         HttpMethod: "POST" | "PUT" | "PATCH";
         WebhookName: string;
@@ -788,6 +1277,8 @@ export interface components {
             /** @default {} */
             headers?: components["schemas"]["WebhookHeaders"];
             secret?: components["schemas"]["SigningSecret"];
+            /** @description The default payload schema (F3), one of the account's; absent = the default payload (F5). */
+            schema?: components["schemas"]["SchemaId"];
             dedupWindowSeconds?: components["schemas"]["DedupWindowSeconds"];
             retry?: components["schemas"]["RetryPolicy"];
             timeoutMs?: components["schemas"]["TimeoutMs"];
@@ -807,8 +1298,10 @@ export interface components {
             auth?: components["schemas"]["WebhookAuth"];
             /** @description The new extra headers, replacing the old ones whole. */
             headers?: components["schemas"]["WebhookHeaders"];
-            /** @description A new signing secret, replacing the old one at once. */
+            /** @description A new signing secret, replacing the old one at once (to keep the old one valid for a while, rotate it instead). */
             secret?: components["schemas"]["SigningSecret"];
+            /** @description The default payload schema (F3), one of the account's; `null` = the default payload (F5). */
+            schema?: components["schemas"]["SchemaId"] | null;
             /** @description The de-duplication window in seconds (F8); `0` turns it off. */
             dedupWindowSeconds?: number;
             retry?: components["schemas"]["RetryPolicy"];
@@ -817,6 +1310,148 @@ export interface components {
         WebhookList: {
             data: components["schemas"]["Webhook"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * @description A delivery id, `dlv_` and 26 Crockford base32 characters (derived from the event, the webhook and the schema).
+         * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+         */
+        DeliveryId: string;
+        /**
+         * @description `pending`: not acknowledged yet; the next attempt is due at `nextAttemptAt`.
+         *     `succeeded`: a 2xx arrived within the timeout. `failed`: out of retries.
+         *     `suppressed`: not sent, a duplicate within the webhook's de-duplication window (F8).
+         *     `cancelled`: stopped because the webhook was deleted or deactivated.
+         *     All but `pending` are final.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "succeeded" | "failed" | "suppressed" | "cancelled";
+        /**
+         * @description One message for one webhook, as the delivery log lists it. Whether a worker holds it right
+         *     now (its lease) is internal and not shown.
+         */
+        Delivery: {
+            id: components["schemas"]["DeliveryId"];
+            /** @description The webhook it goes to. */
+            webhookId: string;
+            /** @description The payload schema that renders it; `null` = the default payload (F5). */
+            schemaId: string | null;
+            /** @description The id of the event it carries. */
+            eventId: string;
+            /** @description The type of that event. */
+            eventType: string;
+            /** @description The entity the event is about. */
+            entity: {
+                type: string;
+                id: string;
+            };
+            status: components["schemas"]["DeliveryStatus"];
+            /** @description How many attempts were made so far. */
+            attemptCount: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; `null` once final.
+             */
+            nextAttemptAt: string | null;
+            /** @description What went wrong in the latest failed attempt (`<error class>: <message>`), or why the delivery was cancelled; absent after a success. */
+            lastError?: string;
+            /**
+             * Format: date-time
+             * @description When the delivery was made; the order and the `since`/`until` filters use it.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed; for a final delivery, when it ended (retention counts from it).
+             */
+            updatedAt: string;
+        };
+        /** @description A delivery with the event it carries and all its attempts. */
+        DeliveryDetail: components["schemas"]["Delivery"] & {
+            event: components["schemas"]["DeliveryEvent"];
+            /** @description Every attempt, by number. */
+            attempts: components["schemas"]["Attempt"][];
+        };
+        /** @description The event envelope the delivery carries (see `EventEnvelope`). */
+        DeliveryEvent: {
+            id: string;
+            type: string;
+            account: string;
+            project?: string;
+            entity: {
+                type: string;
+                id: string;
+            };
+            /** @enum {string} */
+            action: "new" | "update" | "delete" | "test";
+            occurredAt: string;
+            data?: components["schemas"]["JsonObject"];
+            previous?: components["schemas"]["JsonObject"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One try of a delivery, as it was sent and as it was answered. */
+        Attempt: {
+            /** @description The attempt's id, `att_` and a ULID. */
+            id: string;
+            /** @description 1 for the first attempt, one more for each retry or resend. */
+            number: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** @description From sending the request to the end of the response, or to the error; 0 when nothing was sent. */
+            durationMs: number;
+            request: components["schemas"]["AttemptRequest"];
+            response?: components["schemas"]["AttemptResponse"];
+            error?: components["schemas"]["AttemptError"];
+            /** @description A 2xx arrived within the timeout. */
+            success: boolean;
+        };
+        /** @description The request as it was sent (or as it would have been, when it could not be). */
+        AttemptRequest: {
+            url: string;
+            method: string;
+            /**
+             * @description The request headers, names in lower case. Secret values are masked as `********`:
+             *     `authorization`, `proxy-authorization`, `cookie`, `x-api-key`, and every header the
+             *     webhook's authentication plugin marks secret.
+             */
+            headers: {
+                [key: string]: string;
+            };
+            body: string;
+        };
+        /** @description The answer; absent when none came (timeout, refused connection, blocked target, ...). */
+        AttemptResponse: {
+            /** @description The HTTP status. */
+            status: number;
+            /** @description The response headers, names in lower case. */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The body as text, up to `HERALD_RESPONSE_BODY_LIMIT` bytes (64 KiB by default). */
+            body: string;
+            /** @description `true` when the body was cut at that limit. */
+            truncated: boolean;
+        };
+        /** @description Why the attempt failed; absent after a success. */
+        AttemptError: {
+            /**
+             * @description What kind of failure: `timeout`, `connection_refused`, `connection_reset`, `dns`, `tls`,
+             *     `ssrf_blocked`, `http_status` (an answer that is not 2xx), `response_too_large`,
+             *     `render`, `plugin`, `network`. New classes may be added.
+             * @example timeout
+             */
+            class: string;
+            /** @description What happened, for a human. */
+            message: string;
+        };
+        DeliveryList: {
+            data: components["schemas"]["Delivery"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        AttemptList: {
+            data: components["schemas"]["Attempt"][];
+            /** @description Always `null`: every attempt is in the one page. */
+            nextCursor: null;
         };
     };
     responses: {
@@ -864,6 +1499,24 @@ export interface components {
         };
         /** @description The webhook is invalid; `errors` names each bad field. */
         WebhookBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The schema or the request is invalid; `errors` names each bad field, with the line and column for template errors. */
+        SchemaBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The rule group is invalid; `errors` names each bad field. */
+        RuleGroupBadRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -999,6 +1652,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A filter is invalid; `errors` names each bad parameter. */
+        DeliveryListBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The largest number of items in the page. */
@@ -1021,10 +1683,25 @@ export interface components {
          */
         WebhookId: components["schemas"]["WebhookId"];
         /**
+         * @description The payload schema's id.
+         * @example sch_01M7W3EAD9KSN7H42EV56FYQF3
+         */
+        SchemaId: components["schemas"]["SchemaId"];
+        /**
+         * @description The rule group's id.
+         * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+         */
+        RuleGroupId: components["schemas"]["RuleGroupId"];
+        /**
          * @description The event type's name.
          * @example ticket.priority_changed
          */
         EventTypeName: components["schemas"]["EventTypeName"];
+        /**
+         * @description The delivery's id.
+         * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+         */
+        DeliveryId: components["schemas"]["DeliveryId"];
     };
     requestBodies: never;
     headers: never;
@@ -2169,6 +2846,716 @@ export interface operations {
                         secret: string;
                     };
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** @description `{}` for the defaults. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "overlapSeconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotation"];
+            };
+        };
+        responses: {
+            /** @description The new secret, in clear, and until when the old one is still signed with */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_ZbGb9vFjQ2m5T8wXqT7cV0nKpL3sRuYe",
+                     *       "previousSecretExpiresAt": "2026-11-26T09:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SecretRotated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listSchemas: {
+        parameters: {
+            query?: {
+                /** @description The largest number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page; absent for the first page. */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schemas */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "sch_01M7W3EAD9KSN7H42EV56FYQF3",
+                     *           "name": "Message 1",
+                     *           "description": "",
+                     *           "contentType": "text/plain",
+                     *           "body": "{\n  Hello\n}",
+                     *           "strict": false,
+                     *           "eventTypes": [
+                     *             "ticket.priority_changed"
+                     *           ],
+                     *           "createdAt": "2026-11-20T09:30:00Z",
+                     *           "updatedAt": "2026-11-20T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PayloadSchemaList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+        };
+    };
+    createSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Message 1",
+                 *       "contentType": "text/plain",
+                 *       "body": "{\n  Hello\n}",
+                 *       "eventTypes": [
+                 *         "ticket.priority_changed"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SchemaCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayloadSchema"];
+                };
+            };
+            400: components["responses"]["SchemaBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    previewSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "contentType": "application/json",
+                 *       "body": "{ \"ticket\": \"{{ticket:ref}}\", \"priority\": \"{{ ticket.priority }}\" }",
+                 *       "eventType": "ticket.priority_changed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SchemaPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The rendered body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "contentType": "application/json",
+                     *       "body": "{ \"ticket\": \"T-1042\", \"priority\": \"high\" }"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SchemaPreview"];
+                };
+            };
+            400: components["responses"]["SchemaBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payload schema's id.
+                 * @example sch_01M7W3EAD9KSN7H42EV56FYQF3
+                 */
+                schemaId: components["parameters"]["SchemaId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayloadSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payload schema's id.
+                 * @example sch_01M7W3EAD9KSN7H42EV56FYQF3
+                 */
+                schemaId: components["parameters"]["SchemaId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payload schema's id.
+                 * @example sch_01M7W3EAD9KSN7H42EV56FYQF3
+                 */
+                schemaId: components["parameters"]["SchemaId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "strict": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["SchemaUpdate"];
+            };
+        };
+        responses: {
+            /** @description The schema as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayloadSchema"];
+                };
+            };
+            400: components["responses"]["SchemaBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the deliveries to this webhook. A webhook the account does not have gives an empty page.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId?: components["schemas"]["WebhookId"];
+                /**
+                 * @description Only the deliveries of events of this type.
+                 * @example ticket.priority_changed
+                 */
+                eventType?: components["schemas"]["EventTypeName"];
+                /**
+                 * @description Only the deliveries in this status.
+                 * @example failed
+                 */
+                status?: components["schemas"]["DeliveryStatus"];
+                /**
+                 * @description Only the deliveries of events about one entity (the event's `entity.type`); give `entityId` with it.
+                 * @example ticket
+                 */
+                entityType?: string;
+                /**
+                 * @description The id of that entity (the event's `entity.id`); give `entityType` with it.
+                 * @example 1042
+                 */
+                entityId?: string;
+                /**
+                 * @description Only the deliveries created at or after this time: an RFC 3339 date-time with a time
+                 *     zone (`Z` or an offset; in a query string, `+` must be sent as `%2B`).
+                 * @example 2026-11-24T00:00:00Z
+                 */
+                since?: string;
+                /**
+                 * @description Only the deliveries created before this time (RFC 3339, as `since`); not before `since`.
+                 * @example 2026-11-25T00:00:00Z
+                 */
+                until?: string;
+                /** @description The largest number of items in the page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page; absent for the first page. */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries, latest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D",
+                     *           "webhookId": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *           "schemaId": null,
+                     *           "eventId": "evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z",
+                     *           "eventType": "ticket.priority_changed",
+                     *           "entity": {
+                     *             "type": "ticket",
+                     *             "id": "1042"
+                     *           },
+                     *           "status": "pending",
+                     *           "attemptCount": 2,
+                     *           "nextAttemptAt": "2026-11-24T10:57:31Z",
+                     *           "lastError": "http_status: the endpoint answered 503",
+                     *           "createdAt": "2026-11-24T10:55:27.412Z",
+                     *           "updatedAt": "2026-11-24T10:55:31.087Z"
+                     *         },
+                     *         {
+                     *           "id": "dlv_7TQ2WJ5N0G8F4M1KX3RB9HZC6E",
+                     *           "webhookId": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *           "schemaId": "sch_01M7W3EAD9KSN7H42EV56FYQF3",
+                     *           "eventId": "evt_01JD9ZT4B6D8F0H2K4M6P8R0S2",
+                     *           "eventType": "ticket.created",
+                     *           "entity": {
+                     *             "type": "ticket",
+                     *             "id": "1041"
+                     *           },
+                     *           "status": "succeeded",
+                     *           "attemptCount": 1,
+                     *           "nextAttemptAt": null,
+                     *           "createdAt": "2026-11-24T10:41:02.118Z",
+                     *           "updatedAt": "2026-11-24T10:41:02.305Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "dlv_7TQ2WJ5N0G8F4M1KX3RB9HZC6E"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            400: components["responses"]["DeliveryListBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery and its attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDeliveryAttempts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every attempt of the delivery, by number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "att_01JDA0Q3M7ZP5X2V8K4R6T9N1B",
+                     *           "number": 1,
+                     *           "startedAt": "2026-11-24T10:55:27.430Z",
+                     *           "durationMs": 15002,
+                     *           "request": {
+                     *             "url": "https://erp.example.com/hooks/herald",
+                     *             "method": "POST",
+                     *             "headers": {
+                     *               "content-type": "application/json",
+                     *               "authorization": "********",
+                     *               "webhook-id": "dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D"
+                     *             },
+                     *             "body": "{\"event_id\":\"evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z\",\"entity_id\":\"1042\",\"entity_type\":\"ticket\",\"action_type\":\"update\"}"
+                     *           },
+                     *           "error": {
+                     *             "class": "timeout",
+                     *             "message": "no answer within 15000 ms"
+                     *           },
+                     *           "success": false
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttemptList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The largest number of deliveries in the page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; absent for the first page. */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook's latest deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D",
+                     *           "webhookId": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *           "schemaId": null,
+                     *           "eventId": "evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z",
+                     *           "eventType": "ticket.priority_changed",
+                     *           "entity": {
+                     *             "type": "ticket",
+                     *             "id": "1042"
+                     *           },
+                     *           "status": "failed",
+                     *           "attemptCount": 14,
+                     *           "nextAttemptAt": null,
+                     *           "lastError": "connection_refused: connect ECONNREFUSED 203.0.113.7:443",
+                     *           "createdAt": "2026-11-24T10:55:27.412Z",
+                     *           "updatedAt": "2026-11-25T22:31:08.954Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            400: components["responses"]["DeliveryListBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listRuleGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X",
+                     *           "name": "Ticket events",
+                     *           "position": 0,
+                     *           "active": true,
+                     *           "rules": [
+                     *             {
+                     *               "id": "rl_01M7W3Q2ZMB1C2D3E4F5G6H7J8",
+                     *               "name": "Priority changed",
+                     *               "match": "all",
+                     *               "conditions": [
+                     *                 {
+                     *                   "field": "type",
+                     *                   "op": "equals",
+                     *                   "value": "ticket.priority_changed"
+                     *                 }
+                     *               ],
+                     *               "stopRules": false,
+                     *               "stopGroups": false,
+                     *               "actions": [
+                     *                 {
+                     *                   "webhook": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *                   "schema": "sch_01M7W3EAD9KSN7H42EV56FYQF3"
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:00:00Z",
+                     *           "updatedAt": "2026-11-20T10:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RuleGroupList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+        };
+    };
+    createRuleGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleGroupInput"];
+            };
+        };
+        responses: {
+            /** @description Created; `warnings` lists what could not be checked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleGroup"];
+                };
+            };
+            400: components["responses"]["RuleGroupBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getRuleGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule group's id.
+                 * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+                 */
+                ruleGroupId: components["parameters"]["RuleGroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleGroup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    replaceRuleGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule group's id.
+                 * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+                 */
+                ruleGroupId: components["parameters"]["RuleGroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleGroupInput"];
+            };
+        };
+        responses: {
+            /** @description The group as it is now; `warnings` lists what could not be checked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleGroup"];
+                };
+            };
+            400: components["responses"]["RuleGroupBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    deleteRuleGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule group's id.
+                 * @example rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X
+                 */
+                ruleGroupId: components["parameters"]["RuleGroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

@@ -20,6 +20,7 @@ export function initialDelivery(d: NewDelivery, now: Date): Delivery {
     updatedAt: now,
   };
   if (d.lastError !== undefined) delivery.lastError = d.lastError;
+  if (d.suppressedBy !== undefined) delivery.suppressedBy = d.suppressedBy;
   return delivery;
 }
 

@@ -10,6 +10,8 @@ export interface StoredWebhookSecrets {
   auth: WebhookAuth;
   /** The auth settings but `type`, encrypted JSON text; absent = `auth` is whole and clear. */
   sealedAuth?: string;
+  /** The previous secrets (rotation), JSON text: encrypted with a key, clear without; absent = none. */
+  previousSecrets?: string;
 }
 
 type WebhookRef = Pick<Webhook, 'id' | 'account'>;
@@ -31,24 +33,35 @@ export class WebhookSecrets {
     this.#cipher = encryptionKey === undefined ? undefined : new SecretCipher(encryptionKey);
   }
 
-  seal(webhook: Pick<Webhook, 'id' | 'account' | 'secret' | 'auth'>): StoredWebhookSecrets {
-    if (!this.#cipher) return { secret: webhook.secret, auth: webhook.auth };
+  seal(webhook: Pick<Webhook, 'id' | 'account' | 'secret' | 'auth' | 'previousSecrets'>): StoredWebhookSecrets {
+    const previous = webhook.previousSecrets?.length
+      ? toJsonText(webhook.previousSecrets.map((p) => ({ secret: p.secret, expiresAt: p.expiresAt.toISOString() })))
+      : undefined;
+    if (!this.#cipher) return { secret: webhook.secret, auth: webhook.auth, ...(previous === undefined ? {} : { previousSecrets: previous }) };
     const { type, ...settings } = webhook.auth;
     return {
       secret: this.#cipher.encrypt(webhook.secret, context(webhook, 'secret')),
       auth: { type },
       sealedAuth: this.#cipher.encrypt(toJsonText(settings), context(webhook, 'auth')),
+      ...(previous === undefined ? {} : { previousSecrets: this.#cipher.encrypt(previous, context(webhook, 'previous-secrets')) }),
     };
   }
 
-  open(webhook: WebhookRef, stored: StoredWebhookSecrets): { secret: string; auth: WebhookAuth } {
+  open(webhook: WebhookRef, stored: StoredWebhookSecrets): Pick<Webhook, 'secret' | 'auth' | 'previousSecrets'> {
     const secret = SecretCipher.isEncrypted(stored.secret) ? this.#decrypt(webhook, 'secret', stored.secret) : stored.secret;
-    if (stored.sealedAuth === undefined) return { secret, auth: stored.auth };
-    const settings = fromJsonText<Record<string, unknown>>(this.#decrypt(webhook, 'auth', stored.sealedAuth));
-    return { secret, auth: { ...settings, type: stored.auth.type } };
+    const out: Pick<Webhook, 'secret' | 'auth' | 'previousSecrets'> = { secret, auth: stored.auth };
+    if (stored.sealedAuth !== undefined) {
+      const settings = fromJsonText<Record<string, unknown>>(this.#decrypt(webhook, 'auth', stored.sealedAuth));
+      out.auth = { ...settings, type: stored.auth.type };
+    }
+    if (stored.previousSecrets !== undefined) {
+      const text = SecretCipher.isEncrypted(stored.previousSecrets) ? this.#decrypt(webhook, 'previous-secrets', stored.previousSecrets) : stored.previousSecrets;
+      out.previousSecrets = fromJsonText<Array<{ secret: string; expiresAt: string }>>(text).map((p) => ({ secret: p.secret, expiresAt: new Date(p.expiresAt) }));
+    }
+    return out;
   }
 
-  #decrypt(webhook: WebhookRef, field: 'secret' | 'auth', value: string): string {
+  #decrypt(webhook: WebhookRef, field: SealedField, value: string): string {
     if (!this.#cipher) {
       throw new HeraldError(
         'HERALD_CONFIG_INVALID',
@@ -68,6 +81,8 @@ export class WebhookSecrets {
   }
 }
 
-function context(webhook: WebhookRef, field: 'secret' | 'auth'): string {
+type SealedField = 'secret' | 'auth' | 'previous-secrets';
+
+function context(webhook: WebhookRef, field: SealedField): string {
   return `herald:webhook:${webhook.account}:${webhook.id}:${field}`;
 }

@@ -22,4 +22,16 @@ export class MemoryAttemptRepository implements AttemptRepository {
       .sort((a, b) => a.number - b.number)
       .map(copyAttempt);
   }
+
+  async deleteForDeliveriesAcrossAccounts(deliveryIds: readonly string[]): Promise<number> {
+    const ids = new Set(deliveryIds);
+    let deleted = 0;
+    for (const [id, a] of this.#byId) {
+      if (!ids.has(a.deliveryId)) continue;
+      this.#byId.delete(id);
+      this.#numbers.delete(`${a.deliveryId}\u0000${a.number}`);
+      deleted++;
+    }
+    return deleted;
+  }
 }

@@ -32,6 +32,7 @@ export function copyDelivery(d: Delivery): Delivery {
     updatedAt: date(d.updatedAt),
   };
   if (d.lastError !== undefined) out.lastError = d.lastError;
+  if (d.suppressedBy !== undefined) out.suppressedBy = d.suppressedBy;
   return out;
 }
 
@@ -80,6 +81,7 @@ export function copyWebhook(w: Webhook): Webhook {
   if (w.schema !== undefined) out.schema = w.schema;
   if (w.retry !== undefined) out.retry = { schedule: [...w.retry.schedule] };
   if (w.timeoutMs !== undefined) out.timeoutMs = w.timeoutMs;
+  if (w.previousSecrets !== undefined) out.previousSecrets = w.previousSecrets.map((p) => ({ secret: p.secret, expiresAt: date(p.expiresAt) }));
   return out;
 }
 

@@ -1,6 +1,6 @@
-import type { Delivery } from '@herald/core';
-import type { AccountId, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../repositories.ts';
-import { assertListLimit, unknownCursorError } from '../internal/list-query.ts';
+import { FINAL_DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '@herald/core';
+import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../repositories.ts';
+import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../internal/new-delivery.ts';
 import { copyDelivery } from './copy.ts';
 
@@ -33,8 +33,16 @@ function isClaimable(d: Delivery, now: Date): boolean {
   );
 }
 
+const FINAL: ReadonlySet<DeliveryStatus> = new Set(FINAL_DELIVERY_STATUSES);
+
 export class MemoryDeliveryRepository implements DeliveryRepository {
   readonly #byId = new Map<string, Stored>();
+  /** Where the attempts live: retention deletes a delivery's attempts with it. */
+  readonly #attempts: AttemptRepository;
+
+  constructor(attempts: AttemptRepository) {
+    this.#attempts = attempts;
+  }
 
   async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
     const now = new Date();
@@ -53,7 +61,7 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
   }
 
   async list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]> {
-    assertListLimit(query.limit);
+    assertDeliveryListQuery(query);
     let cursor: Delivery | undefined;
     if (query.after !== undefined) {
       cursor = this.#find(account, query.after)?.delivery;
@@ -65,6 +73,9 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
       if (query.webhookId !== undefined && d.webhookId !== query.webhookId) continue;
       if (query.status !== undefined && d.status !== query.status) continue;
       if (query.eventType !== undefined && d.eventType !== query.eventType) continue;
+      if (query.entity !== undefined && (d.entity.type !== query.entity.type || d.entity.id !== query.entity.id)) continue;
+      if (query.since !== undefined && d.createdAt.getTime() < query.since.getTime()) continue;
+      if (query.until !== undefined && d.createdAt.getTime() >= query.until.getTime()) continue;
       if (cursor && latestFirst(cursor, d) >= 0) continue;
       page.push(d);
     }
@@ -118,6 +129,21 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
       cancelled++;
     }
     return cancelled;
+  }
+
+  async deleteFinalOlderThanAcrossAccounts(cutoff: Date, limit: number): Promise<number> {
+    assertListLimit(limit);
+    assertValidDate('cutoff', cutoff);
+    const victims = [...this.#byId.values()]
+      .map((s) => s.delivery)
+      .filter((d) => FINAL.has(d.status) && d.updatedAt.getTime() < cutoff.getTime())
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map((d) => d.id);
+    if (victims.length === 0) return 0;
+    await this.#attempts.deleteForDeliveriesAcrossAccounts(victims);
+    for (const id of victims) this.#byId.delete(id);
+    return victims.length;
   }
 
   #find(account: AccountId, id: string): Stored | undefined {

@@ -1,6 +1,9 @@
+import type { PayloadSchema, RuleGroup } from '@herald/core';
 import type { Store } from '../repositories.ts';
 import { WebhookSecrets } from '../internal/webhook-secrets.ts';
 import { MemoryAccountRepository } from './account.repository.ts';
+import { MemoryAccountRecordRepository } from './account-record.repository.ts';
+import { MemoryDedupRepository } from './dedup.repository.ts';
 import { MemoryApiKeyRepository } from './api-key.repository.ts';
 import { MemoryAttemptRepository } from './attempt.repository.ts';
 import { MemoryDeliveryRepository } from './delivery.repository.ts';
@@ -23,6 +26,9 @@ interface MemoryData {
   apiKeys: MemoryApiKeyRepository;
   eventTypes: MemoryEventTypeRepository;
   webhooks: Map<string, StoredWebhook>;
+  schemas: MemoryAccountRecordRepository<PayloadSchema>;
+  ruleGroups: MemoryAccountRecordRepository<RuleGroup>;
+  dedup: MemoryDedupRepository;
 }
 
 const dataOf = new WeakMap<Store, MemoryData>();
@@ -33,13 +39,17 @@ const dataOf = new WeakMap<Store, MemoryData>();
  * with it. Nothing survives the process.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const attempts = new MemoryAttemptRepository();
   const data: MemoryData = {
-    deliveries: new MemoryDeliveryRepository(),
-    attempts: new MemoryAttemptRepository(),
+    deliveries: new MemoryDeliveryRepository(attempts),
+    attempts,
     accounts: new MemoryAccountRepository(),
     apiKeys: new MemoryApiKeyRepository(),
     eventTypes: new MemoryEventTypeRepository(),
     webhooks: new Map(),
+    schemas: new MemoryAccountRecordRepository<PayloadSchema>('Schema'),
+    ruleGroups: new MemoryAccountRecordRepository<RuleGroup>('Rule group'),
+    dedup: new MemoryDedupRepository(),
   };
   return storeOver(data, options);
 }
@@ -64,6 +74,9 @@ function storeOver(data: MemoryData, options: MemoryStoreOptions): Store {
     accounts: data.accounts,
     apiKeys: data.apiKeys,
     eventTypes: data.eventTypes,
+    schemas: data.schemas,
+    ruleGroups: data.ruleGroups,
+    dedup: data.dedup,
     async init() {},
     async ping() {},
     async close() {},

@@ -8,6 +8,7 @@ import { copyWebhook } from './copy.ts';
 export interface StoredWebhook {
   webhook: Webhook;
   sealedAuth?: string;
+  previousSecrets?: string;
 }
 
 export class MemoryWebhookRepository implements WebhookRepository {
@@ -25,9 +26,11 @@ export class MemoryWebhookRepository implements WebhookRepository {
     if (existing && existing.webhook.account !== webhook.account) {
       throw new HeraldError('HERALD_CONFLICT', `Webhook id ${webhook.id} is taken`);
     }
-    const { secret, auth, sealedAuth } = this.#secrets.seal(webhook);
-    const stored: StoredWebhook = { webhook: copyWebhook({ ...webhook, secret, auth }) };
+    const { secret, auth, sealedAuth, previousSecrets } = this.#secrets.seal(webhook);
+    const { previousSecrets: _clear, ...rest } = webhook;
+    const stored: StoredWebhook = { webhook: copyWebhook({ ...rest, secret, auth }) };
     if (sealedAuth !== undefined) stored.sealedAuth = sealedAuth;
+    if (previousSecrets !== undefined) stored.previousSecrets = previousSecrets;
     this.#byId.set(webhook.id, stored);
   }
 
@@ -69,6 +72,7 @@ export class MemoryWebhookRepository implements WebhookRepository {
   #open(stored: StoredWebhook): Webhook {
     const secrets: StoredWebhookSecrets = { secret: stored.webhook.secret, auth: stored.webhook.auth };
     if (stored.sealedAuth !== undefined) secrets.sealedAuth = stored.sealedAuth;
+    if (stored.previousSecrets !== undefined) secrets.previousSecrets = stored.previousSecrets;
     return copyWebhook({ ...stored.webhook, ...this.#secrets.open(stored.webhook, secrets) });
   }
 }

@@ -1,8 +1,12 @@
 import mongoose from 'mongoose';
 import { HeraldError } from '@herald/core';
+import type { PayloadSchema, RuleGroup } from '@herald/core';
 import type { Store } from '../repositories.ts';
 import { WebhookSecrets } from '../internal/webhook-secrets.ts';
 import { MongoAccountRepository } from './account/account.repository.ts';
+import { MongoAccountRecordRepository } from './account-record/account-record.repository.ts';
+import { accountRecordSchema, type AccountRecordDoc } from './account-record/account-record.schema.ts';
+import { dedupClaimSchema, MongoDedupRepository, type DedupClaimDoc } from './dedup/dedup.ts';
 import { accountSchema, type AccountDoc } from './account/account.schema.ts';
 import { apiKeyRevocationSchema, type ApiKeyRevocationDoc } from './api-key/api-key-revocation.schema.ts';
 import { MongoApiKeyRepository } from './api-key/api-key.repository.ts';
@@ -73,7 +77,10 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   const apiKeys = connection.model<ApiKeyDoc>('ApiKey', apiKeySchema);
   const apiKeyRevocations = connection.model<ApiKeyRevocationDoc>('ApiKeyRevocation', apiKeyRevocationSchema);
   const eventTypes = connection.model<EventTypeDoc>('EventType', eventTypeSchema);
-  const models = [deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes];
+  const schemas = connection.model<AccountRecordDoc>('PayloadSchema', accountRecordSchema('schemas'));
+  const ruleGroups = connection.model<AccountRecordDoc>('RuleGroup', accountRecordSchema('rule_groups'));
+  const dedupClaims = connection.model<DedupClaimDoc>('DedupClaim', dedupClaimSchema);
+  const models = [deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes, schemas, ruleGroups, dedupClaims];
 
   async function reachable(): Promise<void> {
     try {
@@ -83,14 +90,18 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     }
   }
 
+  const attemptRepository = new MongoAttemptRepository(attempts);
   const store: Store = {
     kind: 'mongodb',
-    deliveries: new MongoDeliveryRepository(deliveries, new LeaseTickets(leaseTickets)),
-    attempts: new MongoAttemptRepository(attempts),
+    deliveries: new MongoDeliveryRepository(deliveries, new LeaseTickets(leaseTickets), attemptRepository),
+    attempts: attemptRepository,
     webhooks: new MongoWebhookRepository(webhooks, secrets),
     accounts: new MongoAccountRepository(accounts),
     apiKeys: new MongoApiKeyRepository(apiKeys, apiKeyRevocations),
     eventTypes: new MongoEventTypeRepository(eventTypes),
+    schemas: new MongoAccountRecordRepository<PayloadSchema>(schemas, 'Schema'),
+    ruleGroups: new MongoAccountRecordRepository<RuleGroup>(ruleGroups, 'Rule group'),
+    dedup: new MongoDedupRepository(dedupClaims),
 
     async init() {
       await reachable();

@@ -26,4 +26,10 @@ export class MongoAttemptRepository implements AttemptRepository {
     const docs = await this.#model.find({ account, deliveryId }).sort({ number: 1 }).lean<AttemptDoc[]>();
     return docs.map(toAttempt);
   }
+
+  async deleteForDeliveriesAcrossAccounts(deliveryIds: readonly string[]): Promise<number> {
+    if (deliveryIds.length === 0) return 0;
+    const result = await this.#model.deleteMany({ deliveryId: { $in: [...deliveryIds] } });
+    return result.deletedCount;
+  }
 }

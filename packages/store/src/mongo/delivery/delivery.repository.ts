@@ -1,7 +1,7 @@
 import type { FilterQuery, Model } from 'mongoose';
-import type { Delivery } from '@herald/core';
-import type { AccountId, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../../repositories.ts';
-import { assertListLimit, unknownCursorError } from '../../internal/list-query.ts';
+import { FINAL_DELIVERY_STATUSES, type Delivery } from '@herald/core';
+import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../../repositories.ts';
+import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../../internal/new-delivery.ts';
 import { duplicateIndexes } from '../duplicate-key.ts';
 import { toDelivery, toDeliveryDoc, type DeliveryDoc } from './delivery.schema.ts';
@@ -25,10 +25,13 @@ function claimable(now: Date): FilterQuery<DeliveryDoc> {
 export class MongoDeliveryRepository implements DeliveryRepository {
   readonly #model: Model<DeliveryDoc>;
   readonly #tickets: LeaseTickets;
+  /** Where the attempts live: retention deletes a delivery's attempts with it. */
+  readonly #attempts: AttemptRepository;
 
-  constructor(model: Model<DeliveryDoc>, tickets: LeaseTickets) {
+  constructor(model: Model<DeliveryDoc>, tickets: LeaseTickets, attempts: AttemptRepository) {
     this.#model = model;
     this.#tickets = tickets;
+    this.#attempts = attempts;
   }
 
   async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
@@ -52,15 +55,26 @@ export class MongoDeliveryRepository implements DeliveryRepository {
   }
 
   async list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]> {
-    assertListLimit(query.limit);
+    assertDeliveryListQuery(query);
     const filter: FilterQuery<DeliveryDoc> = { account };
     if (query.webhookId !== undefined) filter.webhookId = query.webhookId;
     if (query.status !== undefined) filter.status = query.status;
     if (query.eventType !== undefined) filter.eventType = query.eventType;
+    if (query.entity !== undefined) {
+      filter['entity.type'] = query.entity.type;
+      filter['entity.id'] = query.entity.id;
+    }
+    if (query.since !== undefined || query.until !== undefined) {
+      filter.createdAt = {
+        ...(query.since !== undefined ? { $gte: query.since } : {}),
+        ...(query.until !== undefined ? { $lt: query.until } : {}),
+      };
+    }
     if (query.after !== undefined) {
       const cursor = await this.#model.findOne({ _id: query.after, account }, { createdAt: 1 }).lean<Pick<DeliveryDoc, '_id' | 'createdAt'>>();
       if (!cursor) throw unknownCursorError();
-      filter.$or = [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, _id: { $lt: cursor._id } }];
+      // In $and: the time range above may hold `createdAt` too.
+      filter.$and = [{ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, _id: { $lt: cursor._id } }] }];
     }
     const docs = await this.#model.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit).lean<DeliveryDoc[]>();
     return docs.map(toDelivery);
@@ -126,6 +140,23 @@ export class MongoDeliveryRepository implements DeliveryRepository {
       { $set: { status: 'cancelled', nextAttemptAt: null, leaseUntil: null, leaseOwner: null, updatedAt: new Date() } },
     );
     return result.modifiedCount;
+  }
+
+  async deleteFinalOlderThanAcrossAccounts(cutoff: Date, limit: number): Promise<number> {
+    assertListLimit(limit);
+    assertValidDate('cutoff', cutoff);
+    const old: FilterQuery<DeliveryDoc> = { status: { $in: [...FINAL_DELIVERY_STATUSES] }, updatedAt: { $lt: cutoff } };
+    const victims = await this.#model.find(old, { _id: 1 }).sort({ updatedAt: 1, _id: 1 }).limit(limit).lean<Pick<DeliveryDoc, '_id'>[]>();
+    if (victims.length === 0) return 0;
+    const ids = victims.map((v) => v._id);
+    // No transactions (FerretDB): attempts and spent lease tickets first, the deliveries last,
+    // so that a crash in between leaves deliveries the next sweep finds again. The deletion
+    // repeats the condition: a delivery made live again meanwhile (a resend) stays, without the
+    // attempts that were past retention anyway.
+    await this.#attempts.deleteForDeliveriesAcrossAccounts(ids);
+    await this.#tickets.clearExpiredFor(ids, new Date());
+    const result = await this.#model.deleteMany({ ...old, _id: { $in: ids } });
+    return result.deletedCount;
   }
 
   async #claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date): Promise<Delivery | null> {

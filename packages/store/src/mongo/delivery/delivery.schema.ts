@@ -23,6 +23,7 @@ export interface DeliveryDoc {
   /** Lease generation: raised by every claim and completion (see lease-tickets.ts). */
   leaseGen: number;
   lastError?: string;
+  suppressedBy?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,6 +47,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     leaseOwner: { type: String },
     leaseGen: { type: Number },
     lastError: { type: String },
+    suppressedBy: { type: String },
     createdAt: { type: Date },
     updatedAt: { type: Date },
   },
@@ -58,6 +60,10 @@ deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ account: 1, createdAt: -1, _id: -1 });
 // The delivery log of one webhook, and cancelling a webhook's pending deliveries.
 deliverySchema.index({ account: 1, webhookId: 1, createdAt: -1 });
+// The delivery log of one entity (the `entity` filter).
+deliverySchema.index({ account: 1, 'entity.type': 1, 'entity.id': 1, createdAt: -1 });
+// Retention: final deliveries by when they became final, oldest first.
+deliverySchema.index({ status: 1, updatedAt: 1 });
 
 export function toDeliveryDoc(d: Delivery): DeliveryDoc {
   const doc: DeliveryDoc = {
@@ -79,6 +85,7 @@ export function toDeliveryDoc(d: Delivery): DeliveryDoc {
     updatedAt: d.updatedAt,
   };
   if (d.lastError !== undefined) doc.lastError = d.lastError;
+  if (d.suppressedBy !== undefined) doc.suppressedBy = d.suppressedBy;
   return doc;
 }
 
@@ -101,5 +108,6 @@ export function toDelivery(doc: DeliveryDoc): Delivery {
     updatedAt: doc.updatedAt,
   };
   if (doc.lastError !== undefined && doc.lastError !== null) d.lastError = doc.lastError;
+  if (doc.suppressedBy !== undefined && doc.suppressedBy !== null) d.suppressedBy = doc.suppressedBy;
   return d;
 }

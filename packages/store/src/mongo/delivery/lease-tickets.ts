@@ -76,6 +76,16 @@ export class LeaseTickets {
     await this.#model.deleteOne({ _id: leaseTicketId(deliveryId, gen) });
   }
 
+  /**
+   * Clears the tickets of these deliveries whose lease ran out before `now`. Always safe: an
+   * expired ticket blocks nobody, and a generation it held is skipped or taken again as
+   * `takeNext` describes. Retention calls it before deleting the deliveries.
+   */
+  async clearExpiredFor(deliveryIds: readonly string[], now: Date): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.#model.deleteMany({ deliveryId: { $in: [...deliveryIds] }, leaseUntil: { $lt: now } });
+  }
+
   /** Clears the spent tickets of a delivery (generations up to `gen`). */
   async clearUpTo(deliveryId: string, gen: number): Promise<void> {
     await this.#model.deleteMany({ deliveryId, gen: { $lte: gen } });

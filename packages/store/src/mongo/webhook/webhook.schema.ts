@@ -25,6 +25,8 @@ export interface WebhookDoc {
   headers: string;
   secret: string;
   sealedAuth?: string;
+  /** The previous secrets of a rotation: JSON text, encrypted with a key. */
+  previousSecrets?: string;
   schema?: string;
   dedupWindowSeconds: number;
   retry?: { schedule: number[] };
@@ -51,6 +53,7 @@ export const webhookSchema = new Schema<WebhookDoc>(
     headers: { type: String },
     secret: { type: String },
     sealedAuth: { type: String },
+    previousSecrets: { type: String },
     schema: { type: String },
     dedupWindowSeconds: { type: Number },
     retry: { type: new Schema({ schedule: { type: [Number], default: undefined } }, { _id: false }), default: undefined },
@@ -82,6 +85,7 @@ export function toWebhookDoc(w: Webhook, secrets: StoredWebhookSecrets): Webhook
     updatedAt: w.updatedAt,
   };
   if (secrets.sealedAuth !== undefined) doc.sealedAuth = secrets.sealedAuth;
+  if (secrets.previousSecrets !== undefined) doc.previousSecrets = secrets.previousSecrets;
   if (w.description !== undefined) doc.description = w.description;
   if (w.projects !== undefined) doc.projects = [...w.projects];
   if (w.schema !== undefined) doc.schema = w.schema;
@@ -94,7 +98,8 @@ export function toWebhookDoc(w: Webhook, secrets: StoredWebhookSecrets): Webhook
 export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
   const stored: StoredWebhookSecrets = { secret: doc.secret, auth: fromJsonText<WebhookAuth>(doc.auth) };
   if (doc.sealedAuth != null) stored.sealedAuth = doc.sealedAuth;
-  const { secret, auth } = secrets.open({ id: doc._id, account: doc.account }, stored);
+  if (doc.previousSecrets != null) stored.previousSecrets = doc.previousSecrets;
+  const { secret, auth, previousSecrets } = secrets.open({ id: doc._id, account: doc.account }, stored);
   const w: Webhook = {
     id: doc._id,
     account: doc.account,
@@ -115,5 +120,6 @@ export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
   if (doc.schema != null) w.schema = doc.schema;
   if (doc.retry != null) w.retry = { schedule: doc.retry.schedule };
   if (doc.timeoutMs != null) w.timeoutMs = doc.timeoutMs;
+  if (previousSecrets !== undefined) w.previousSecrets = previousSecrets;
   return w;
 }

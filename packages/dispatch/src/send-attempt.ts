@@ -1,6 +1,6 @@
-import { newId, nextRetryDelayMs, type Attempt, type AttemptErrorClass, type Delivery, type RetryPolicy, type Webhook } from '@herald/core';
+import { newId, nextRetryDelayMs, signingSecrets, type Attempt, type AttemptErrorClass, type Delivery, type PayloadSchema, type RetryPolicy, type Webhook } from '@herald/core';
 import type { DeliveryOutcome } from '@herald/store';
-import { renderDefaultPayload } from '@herald/templates';
+import { renderDefaultPayload, renderSchemaPayload, type RenderedBody } from '@herald/templates';
 import {
   HERALD_RESERVED_HEADERS,
   maskHeaders,
@@ -22,10 +22,29 @@ export interface AttemptSettings {
   retryPolicy: RetryPolicy;
 }
 
+/** Reads a payload schema of an account; null when there is none (deleted since the job was made). */
+export type SchemaLoader = (account: string, id: string) => Promise<PayloadSchema | null>;
+
+/** The body of a delivery: its schema rendered for the event (F3), or the default payload (F5). */
+export async function renderPayload(delivery: Pick<Delivery, 'account' | 'schemaId' | 'event'>, webhook: Webhook, loadSchema: SchemaLoader, test = false): Promise<RenderedBody> {
+  if (delivery.schemaId === null) return renderDefaultPayload(delivery.event, test ? { test: true } : {});
+  const schema = await loadSchema(delivery.account, delivery.schemaId);
+  if (!schema) throw new Error(`schema ${delivery.schemaId} does not exist any more`);
+  return renderSchemaPayload(schema, delivery.event, {
+    webhook: { id: webhook.id, name: webhook.name, description: webhook.description, url: webhook.url, method: webhook.method },
+    ...(test ? { test: true } : {}),
+  });
+}
+
 export interface AttemptResult {
   attempt: Attempt;
   outcome: DeliveryOutcome;
+  /** The endpoint answered `410 Gone`: it asks never to be called again, so the webhook is to be disabled. */
+  gone?: boolean;
 }
+
+/** The longest wait a `Retry-After` can impose; a longer one is cut to this. */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
 function failure(cls: AttemptErrorClass, message: string) {
   return { class: cls, message };
@@ -40,7 +59,7 @@ function failure(cls: AttemptErrorClass, message: string) {
 export async function sendAttempt(
   delivery: Delivery,
   webhook: Webhook,
-  deps: { sender: HttpSender; plugins: PluginRegistry; settings: AttemptSettings; now?: () => Date },
+  deps: { sender: HttpSender; plugins: PluginRegistry; settings: AttemptSettings; loadSchema: SchemaLoader; now?: () => Date },
 ): Promise<AttemptResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
@@ -51,12 +70,12 @@ export async function sendAttempt(
   let response: Attempt['response'];
   let durationMs = 0;
   let success = false;
+  let retryAfterMs: number | undefined;
 
   prepare: {
     let contentType: string;
     try {
-      if (delivery.schemaId !== null) throw new Error(`schema ${delivery.schemaId} cannot be rendered: payload schemas are not supported yet`);
-      const rendered = renderDefaultPayload(delivery.event);
+      const rendered = await renderPayload(delivery, webhook, deps.loadSchema);
       request.body = rendered.body;
       contentType = rendered.contentType;
     } catch (err) {
@@ -80,13 +99,14 @@ export async function sendAttempt(
       'content-type': contentType,
       'user-agent': USER_AGENT,
       'triggered-at': delivery.event.occurredAt,
-      ...standardWebhookHeaders([webhook.secret], delivery.id, request.body, now()),
+      ...standardWebhookHeaders(signingSecrets(webhook, now()), delivery.id, request.body, now()),
     };
     const sent = await deps.sender.send(request, { timeoutMs: webhook.timeoutMs ?? deps.settings.timeoutMs, maxResponseBytes: deps.settings.maxResponseBytes });
     durationMs = sent.durationMs;
     response = sent.response;
     error = sent.error;
     success = sent.success;
+    retryAfterMs = sent.retryAfterMs;
   }
 
   const attempt: Attempt = {
@@ -104,9 +124,14 @@ export async function sendAttempt(
   };
 
   if (success) return { attempt, outcome: { status: 'succeeded', attempts: number, nextAttemptAt: null } };
-  const policy = webhook.retry ? { ...deps.settings.retryPolicy, schedule: webhook.retry.schedule } : deps.settings.retryPolicy;
-  const delay = nextRetryDelayMs(number, policy);
   const lastError = `${error?.class ?? 'unknown'}: ${error?.message ?? ''}`;
-  if (delay === null) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError } };
+  if (response?.status === 410) {
+    return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError: `${lastError} (410 Gone: the endpoint asks not to be called again; the webhook is disabled)` }, gone: true };
+  }
+  const policy = webhook.retry ? { ...deps.settings.retryPolicy, schedule: webhook.retry.schedule } : deps.settings.retryPolicy;
+  const scheduled = nextRetryDelayMs(number, policy);
+  if (scheduled === null) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError } };
+  // A 429 or 503 with Retry-After: not before the endpoint asked (at most a day), nor before the schedule.
+  const delay = retryAfterMs === undefined ? scheduled : Math.max(scheduled, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
   return { attempt, outcome: { status: 'pending', attempts: number, nextAttemptAt: new Date(now().getTime() + delay), lastError } };
 }

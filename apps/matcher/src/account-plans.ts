@@ -1,0 +1,38 @@
+import { createMatchPlan, type MatchPlan } from '@herald/core';
+import type { Store } from '@herald/store';
+import { TtlCache } from '@herald/runtime';
+
+/** What the matcher needs of one account: its match plan and each webhook's de-duplication window. */
+export interface AccountPlan {
+  plan: MatchPlan;
+  /** Webhook id → de-duplication window in seconds (F8); 0 = off. */
+  dedupWindowSeconds: ReadonlyMap<string, number>;
+}
+
+const NOTHING: AccountPlan = { plan: createMatchPlan([], []), dedupWindowSeconds: new Map() };
+
+/**
+ * Each account's webhooks and rule groups, compiled into a match plan and cached for `ttlMs`
+ * (0 = no cache); an account whose plan switch is off gets a plan that matches nothing.
+ * `invalidate` drops an account at once (herald.config tells the matcher what changed); the TTL
+ * is the backstop.
+ */
+export class AccountPlans {
+  readonly #cache: TtlCache<AccountPlan>;
+
+  constructor(store: Pick<Store, 'webhooks' | 'accounts' | 'ruleGroups'>, ttlMs: number, now: () => number = Date.now) {
+    this.#cache = new TtlCache(async (account) => {
+      const [a, webhooks, groups] = await Promise.all([store.accounts.get(account), store.webhooks.list(account), store.ruleGroups.list(account)]);
+      if (a && !a.webhooksEnabled) return NOTHING;
+      return { plan: createMatchPlan(webhooks, groups), dedupWindowSeconds: new Map(webhooks.map((w) => [w.id, w.dedupWindowSeconds])) };
+    }, ttlMs, now);
+  }
+
+  get(account: string): Promise<AccountPlan> {
+    return this.#cache.get(account);
+  }
+
+  invalidate(account?: string): void {
+    this.#cache.invalidate(account);
+  }
+}

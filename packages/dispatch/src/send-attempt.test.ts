@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import type { Delivery, PayloadSchema, Webhook } from '@herald/core';
+import { HttpSender, newSigningSecret } from '@herald/transport';
+import { sendAttempt, USER_AGENT } from './send-attempt.ts';
+import { loadPlugins } from '@herald/runtime';
+import { startReceiver } from '../../../test/receiver.ts';
+
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const sender = new HttpSender();
+const secret = newSigningSecret();
+
+beforeAll(async () => {
+  receiver = await startReceiver((r) => {
+    if (r.path.startsWith('/gone')) return { status: 410, body: 'gone' };
+    if (r.path.startsWith('/busy')) return { status: 429, body: 'slow down', headers: { 'retry-after': r.path.endsWith('huge') ? '99999999' : '600' } };
+    return { status: r.path.startsWith('/fail') ? 503 : 200, body: 'thanks' };
+  });
+});
+afterAll(async () => {
+  await sender.close();
+  await receiver.close();
+});
+
+const event = {
+  id: 'evt_1', type: 'ticket.priority_changed', account: 'acc_1', entity: { type: 'ticket', id: '1042' },
+  action: 'update' as const, occurredAt: '2026-11-24T10:55:27Z', data: { ref: 'T-1042', priority: 'high' },
+};
+const delivery = (extra: Partial<Delivery> = {}): Delivery => ({
+  id: 'dlv_1', account: 'acc_1', webhookId: 'wh_1', schemaId: null, eventId: 'evt_1', eventType: event.type,
+  entity: event.entity, event, status: 'pending', attempts: 0, nextAttemptAt: new Date(), leaseUntil: null,
+  createdAt: new Date(), updatedAt: new Date(), ...extra,
+});
+const webhook = (extra: Partial<Webhook> = {}): Webhook => ({
+  id: 'wh_1', account: 'acc_1', name: 'w', url: `${receiver.url}/hooks`, method: 'POST', active: true,
+  eventTypes: [event.type], auth: { type: 'basic', username: 'ops@example.com', password: 's3cret!' },
+  headers: { 'X-Custom': 'yes', 'Content-Type': 'text/evil', 'webhook-signature': 'forged' }, secret,
+  dedupWindowSeconds: 60, createdAt: new Date(), updatedAt: new Date(), ...extra,
+});
+const schemas = new Map<string, PayloadSchema>();
+const loadSchema = async (account: string, id: string) => {
+  const s = schemas.get(id);
+  return s && s.account === account ? s : null;
+};
+function addSchema(id: string, contentType: PayloadSchema['contentType'], body: string): void {
+  schemas.set(id, { id, account: 'acc_1', name: id, contentType, body, strict: false, eventTypes: [], createdAt: new Date(), updatedAt: new Date() });
+}
+const settings = { timeoutMs: 2_000, maxResponseBytes: 1024, retryPolicy: { schedule: [10, 20], jitter: 0 } };
+
+describe('sendAttempt', () => {
+  it('sends the default payload, signed, with Herald\'s headers, the webhook\'s headers and the plugin\'s auth', async () => {
+    const plugins = await loadPlugins();
+    const { attempt, outcome } = await sendAttempt(delivery(), webhook(), { sender, plugins, settings, loadSchema });
+    const got = receiver.received.at(-1)!;
+    expect(got.path).toBe('/hooks');
+    expect(JSON.parse(got.body)).toEqual({
+      event_id: 'evt_1', event_type: 'ticket.priority_changed', occurred_at: '2026-11-24T10:55:27Z',
+      entity_id: '1042', entity_type: 'ticket', action_type: 'update', result: { ref: 'T-1042', priority: 'high' },
+    });
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers['user-agent']).toBe(USER_AGENT);
+    expect(got.headers['triggered-at']).toBe('2026-11-24T10:55:27Z');
+    expect(got.headers['x-custom']).toBe('yes');
+    expect(got.headers['webhook-id']).toBe('dlv_1');
+    expect(got.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.com:s3cret!').toString('base64')}`);
+    // verified with the public library, not with our own code
+    expect(new StandardWebhook(secret).verify(got.body, got.headers as Record<string, string>)).toBeTruthy();
+
+    expect(outcome).toEqual({ status: 'succeeded', attempts: 1, nextAttemptAt: null });
+    expect(attempt).toMatchObject({ deliveryId: 'dlv_1', number: 1, success: true, response: { status: 200, body: 'thanks', truncated: false } });
+    expect(attempt.request.headers.authorization).toBe('********');
+    expect(JSON.stringify(attempt)).not.toContain('s3cret');
+    expect(JSON.stringify(attempt)).not.toContain(Buffer.from('ops@example.com:s3cret!').toString('base64'));
+  });
+
+  it('schedules a retry after a failure, then fails when the schedule is used up', async () => {
+    const plugins = await loadPlugins();
+    const now = new Date('2026-11-25T00:00:00Z');
+    const first = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/fail` }), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(first.attempt.error?.class).toBe('http_status');
+    expect(first.attempt.response?.status).toBe(503);
+    expect(first.outcome).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: new Date(now.getTime() + 10_000) });
+    const third = await sendAttempt(delivery({ attempts: 2 }), webhook({ url: `${receiver.url}/fail` }), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(third.attempt.number).toBe(3);
+    expect(third.outcome).toMatchObject({ status: 'failed', attempts: 3, nextAttemptAt: null });
+    expect(third.outcome.lastError).toContain('http_status');
+  });
+
+  it('uses the webhook\'s own retry schedule when it has one', async () => {
+    const plugins = await loadPlugins();
+    const now = new Date('2026-11-25T00:00:00Z');
+    const r = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/fail`, retry: { schedule: [1] } }), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(r.outcome.nextAttemptAt).toEqual(new Date(now.getTime() + 1_000));
+  });
+
+  it('logs an unknown plugin as a plugin error without sending anything', async () => {
+    const plugins = await loadPlugins();
+    const before = receiver.received.length;
+    const r = await sendAttempt(delivery(), webhook({ auth: { type: 'oauth2' } }), { sender, plugins, settings, loadSchema });
+    expect(receiver.received.length).toBe(before);
+    expect(r.attempt.error?.class).toBe('plugin');
+    expect(r.outcome.status).toBe('pending');
+  });
+
+  it('sends the Norwegian seed\'s text schema "Message 1" byte for byte, as text/plain', async () => {
+    const plugins = await loadPlugins();
+    addSchema('sch_message1', 'text/plain', '{\n  Hello\n}');
+    const r = await sendAttempt(delivery({ schemaId: 'sch_message1' }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(r.outcome.status).toBe('succeeded');
+    const got = receiver.received.at(-1)!;
+    expect(got.body).toBe('{\n  Hello\n}');
+    expect(got.headers['content-type']).toBe('text/plain');
+    // The library's verify() parses the body as JSON, so a text body is checked with its sign().
+    const expected = new StandardWebhook(secret).sign(String(got.headers['webhook-id']), new Date(Number(got.headers['webhook-timestamp']) * 1000), got.body);
+    expect(String(got.headers['webhook-signature']).split(' ')).toContain(expected);
+  });
+
+  it('renders a JSON schema with the seed\'s placeholders, escaping what it inserts', async () => {
+    const plugins = await loadPlugins();
+    addSchema('sch_json', 'application/json', '{ "ticket": "{{ticket:ref}}", "title": "{{ ticket.title }}", "hook": "{{ webhook.name }}" }');
+    const quoted = { ...event, data: { ref: 'T-1042', title: 'Say "hi" \\ bye' } };
+    await sendAttempt(delivery({ schemaId: 'sch_json', event: quoted }), webhook(), { sender, plugins, settings, loadSchema });
+    const got = receiver.received.at(-1)!;
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(got.body)).toEqual({ ticket: 'T-1042', title: 'Say "hi" \\ bye', hook: 'w' });
+  });
+
+  it('fails to render a delivery whose schema was deleted since, sending nothing', async () => {
+    const plugins = await loadPlugins();
+    const before = receiver.received.length;
+    const r = await sendAttempt(delivery({ schemaId: 'sch_gone' }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(receiver.received.length).toBe(before);
+    expect(r.attempt.error).toEqual({ class: 'render', message: 'schema sch_gone does not exist any more' });
+    expect(r.outcome.status).toBe('pending');
+  });
+
+  it('signs with the previous secret too during a rotation\'s overlap, and not after it', async () => {
+    const plugins = await loadPlugins();
+    const old = newSigningSecret();
+    const now = new Date();
+    const rotated = webhook({ previousSecrets: [{ secret: old, expiresAt: new Date(now.getTime() + 60_000) }] });
+    await sendAttempt(delivery(), rotated, { sender, plugins, settings, loadSchema, now: () => now });
+    const during = receiver.received.at(-1)!;
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const s of [secret, old]) expect(new StandardWebhook(s).verify(during.body, during.headers as Record<string, string>)).toBeTruthy();
+
+    const expired = webhook({ previousSecrets: [{ secret: old, expiresAt: new Date(now.getTime() - 1) }] });
+    await sendAttempt(delivery(), expired, { sender, plugins, settings, loadSchema, now: () => now });
+    const after = receiver.received.at(-1)!;
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(new StandardWebhook(secret).verify(after.body, after.headers as Record<string, string>)).toBeTruthy();
+    expect(() => new StandardWebhook(old).verify(after.body, after.headers as Record<string, string>)).toThrow();
+  });
+
+  it('waits as long as a 429\'s Retry-After asks (at most a day), never less than the schedule', async () => {
+    const plugins = await loadPlugins();
+    const now = new Date('2026-11-25T00:00:00Z');
+    const asked = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/busy` }), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(asked.attempt.response?.status).toBe(429);
+    expect(asked.outcome.nextAttemptAt).toEqual(new Date(now.getTime() + 600_000));
+    const huge = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/busy-huge` }), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(huge.outcome.nextAttemptAt).toEqual(new Date(now.getTime() + 24 * 3600_000));
+  });
+
+  it('ends the delivery at a 410 Gone and says the webhook is to be disabled', async () => {
+    const plugins = await loadPlugins();
+    const r = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/gone` }), { sender, plugins, settings, loadSchema });
+    expect(r.gone).toBe(true);
+    expect(r.outcome).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(r.outcome.lastError).toMatch(/410 Gone/);
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { eventually } from './receiver.ts';
+
+const require = createRequire(import.meta.url);
+const TSX = require.resolve('tsx/cli');
+const MAIN = fileURLToPath(new URL('../apps/herald/src/main.ts', import.meta.url));
+
+/** A free TCP port on 127.0.0.1 (for an app's health server). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface AppProcess {
+  readonly child: ChildProcess;
+  readonly healthPort: number;
+  /** Kills it (SIGKILL by default: no shutdown hook runs) and waits until it is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Runs `herald <command>` as its own process, as a deployment does, with `env` on top of this
+ * process's environment, and waits until its /readyz answers 200.
+ */
+export async function startApp(command: 'matcher' | 'delivery' | 'config-api', env: Record<string, string>): Promise<AppProcess> {
+  const healthPort = await freePort();
+  const portVar = command === 'config-api' ? 'PORT' : 'HEALTH_PORT';
+  const child = spawn(process.execPath, [TSX, MAIN, command], {
+    env: { ...process.env, ...env, [portVar]: String(healthPort) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => void (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`herald ${command} exited with ${child.exitCode}: ${stderr}`);
+      try {
+        return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    }, `herald ${command} to be ready`, 60_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    child,
+    healthPort,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
