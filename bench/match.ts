@@ -6,13 +6,18 @@
  *
  * It pre-generates 20,000 varied events, checks the matcher's answers against a plain reading of
  * subscriptions + rules on a sample, warms up, then matches for a fixed time (BENCH_SECONDS,
- * default 5, at most 10; it stops by itself). Its last line holds the figures as `key=value` pairs:
+ * default 5, at most 10; it stops by itself). Then the matcher end to end against the real broker,
+ * one `herald matcher` process against three in one consumer group (bench/lib/matcher-scale.ts;
+ * Kafka and FerretDB are started if KAFKA_BROKERS and MONGODB_URI are not set). Its last line holds
+ * the figures as `key=value` pairs:
  *
- *   match_events_per_s=N
+ *   match_events_per_s=N scale_out_ratio=N e2e_events_per_s_1=N e2e_events_per_s_3=N missing=N
  *
  *   npx tsx bench/match.ts   (or pnpm bench:match)
  */
 import { pathToFileURL } from 'node:url';
+import { acquireServices } from './lib/services.ts';
+import { measureScaleOut } from './lib/matcher-scale.ts';
 // Relative imports: the root package does not depend on the workspace packages.
 import {
   compileRules,
@@ -265,7 +270,23 @@ function printFigures(figures: Record<string, number>): void {
 
 async function main(): Promise<void> {
   const inProcess = await measureInProcess();
-  printFigures({ match_events_per_s: inProcess.eventsPerSecond });
+  const log = (line: string) => console.log(line);
+  const services = acquireServices(log);
+  let scale;
+  try {
+    scale = await measureScaleOut(services, Math.max(1000, Number(process.env['BENCH_SCALE_EVENTS']) || 30_000), log);
+  } finally {
+    services.release();
+  }
+  printFigures({
+    match_events_per_s: inProcess.eventsPerSecond,
+    scale_out_ratio: scale.ratio,
+    e2e_events_per_s_1: scale.oneInstancePerS,
+    e2e_events_per_s_3: scale.threeInstancesPerS,
+    missing: scale.missing,
+  });
+  // kafkajs and mongoose leave timers behind; the bench stops by itself.
+  process.exit(scale.missing === 0 ? 0 : 1);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { eventually } from './receiver.ts';
 
 const require = createRequire(import.meta.url);
-const TSX = require.resolve('tsx/cli');
+/** tsx as a loader in the app's own process: `tsx/cli` would run the app in a child process of its
+ * own, and a SIGKILL sent to the wrapper would leave the app running, orphaned. */
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const MAIN = fileURLToPath(new URL('../apps/herald/src/main.ts', import.meta.url));
 
 /** A free TCP port on 127.0.0.1 (for an app's health server). */
@@ -26,17 +28,21 @@ export interface AppProcess {
 
 /**
  * Runs `herald <command>` as its own process, as a deployment does, with `env` on top of this
- * process's environment, and waits until its /readyz answers 200.
+ * process's environment, and waits until its /readyz answers 200. The spawned process is the app
+ * itself (`node --import tsx main.ts <command>`), so `kill('SIGKILL')` kills the app.
  */
 export async function startApp(command: 'matcher' | 'delivery' | 'config-api', env: Record<string, string>): Promise<AppProcess> {
   const healthPort = await freePort();
   const portVar = command === 'config-api' ? 'PORT' : 'HEALTH_PORT';
-  const child = spawn(process.execPath, [TSX, MAIN, command], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, command], {
     env: { ...process.env, ...env, [portVar]: String(healthPort) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', process.env['HERALD_APP_STDERR'] ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => void (stderr = (stderr + c.toString()).slice(-4000)));
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+    if (process.env['HERALD_APP_STDERR']) process.stderr.write(c);
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
     await eventually(async () => {

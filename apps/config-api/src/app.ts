@@ -4,7 +4,7 @@ import type { Bus } from '@herald/bus';
 import type { Store } from '@herald/store';
 import { loadSpec } from '@herald/api-spec';
 import type { Logger, ReadinessCheck } from '@herald/runtime';
-import type { PluginRegistry } from '@herald/transport';
+import type { HttpSender, PluginRegistry } from '@herald/transport';
 import { createAuthenticator } from './auth.ts';
 import { errorHandler, notFound, requireJson } from './problem.ts';
 import { openApiRouter } from './openapi-router.ts';
@@ -17,6 +17,8 @@ import { schemaHandlers } from './handlers/schemas.ts';
 import { ruleGroupHandlers } from './handlers/rule-groups.ts';
 import { eventHandlers } from './handlers/events.ts';
 import { deliveryHandlers } from './handlers/deliveries.ts';
+import { webhookTestHandlers } from './handlers/webhook-test.ts';
+import { redeliveryHandlers } from './handlers/redelivery.ts';
 import { metaHandlers } from './handlers/meta.ts';
 
 /**
@@ -52,6 +54,14 @@ export interface ConfigApiOptions {
   eventValidation?: 'reject' | 'flag';
   /** Check every answer against openapi.yaml (a mismatch is a 500). Default: on unless NODE_ENV=production. */
   validateResponses?: boolean;
+  /**
+   * Sends the Test button's request (F6): give one with the SSRF guard (`TargetGuard`) and the
+   * operator's allow-list, as the delivery app has. The caller owns it (closes it on stop).
+   * Without one, `POST /v1/webhooks/{id}/test` answers 503.
+   */
+  sender?: HttpSender;
+  /** The Test button's attempt timeout and response body cap. Default 15 s and 64 KiB, as delivery. */
+  testSettings?: { timeoutMs?: number; maxResponseBytes?: number };
 }
 
 /**
@@ -69,6 +79,12 @@ export function createConfigApi(options: ConfigApiOptions): Express {
     topics,
     plugins: options.plugins,
     eventValidation: options.eventValidation ?? 'reject',
+    ...(options.sender ? { sender: options.sender } : {}),
+    testSettings: {
+      timeoutMs: options.testSettings?.timeoutMs ?? 15_000,
+      maxResponseBytes: options.testSettings?.maxResponseBytes ?? 65_536,
+      retryPolicy: { schedule: [], jitter: 0 },
+    },
   };
   const checks: ReadinessCheck[] = [
     { name: options.bus.kind === 'kafka' ? 'kafka' : 'bus', check: () => options.bus.ping() },
@@ -96,6 +112,8 @@ export function createConfigApi(options: ConfigApiOptions): Express {
       ...ruleGroupHandlers(deps),
       ...eventHandlers(deps),
       ...deliveryHandlers(deps),
+      ...webhookTestHandlers(deps),
+      ...redeliveryHandlers(deps),
     },
   });
   const app = express();

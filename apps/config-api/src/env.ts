@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
+import { allowedTargets, encryptionKey, envVars, parseEnv } from '@herald/runtime';
 
 /** The config-api's configuration, from the environment (documented in the README). */
 export const configApiEnvSchema = z.object({
@@ -26,6 +26,15 @@ export const configApiEnvSchema = z.object({
     .string()
     .default('')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /**
+   * The Test button (F6) sends from the config-api, through the same SSRF guard as the delivery
+   * app: its exceptions (CIDRs, IPs, host names; comma-separated), as the delivery app's.
+   */
+  HERALD_ALLOWED_TARGETS: allowedTargets(),
+  /** Time allowed for a Test button attempt, as for a delivery (a webhook's own `timeoutMs` wins). */
+  HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
+  /** A Test button answer's response body is kept up to this many bytes. */
+  HERALD_RESPONSE_BODY_LIMIT: envVars.positiveInt(65_536),
   HERALD_TOPIC_PREFIX: z.string().default(''),
   HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
   LOG_LEVEL: envVars.logLevel(),

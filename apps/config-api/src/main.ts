@@ -4,6 +4,7 @@ import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
 import { createLogger, loadPlugins, runIfEntryPoint } from '@herald/runtime';
+import { HttpSender, TargetGuard } from '@herald/transport';
 import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
 import { createConfigApi } from './app.ts';
 
@@ -21,6 +22,8 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
   await store.init();
   await bus.ensureTopics([topics.events, topics.eventsDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
+  // The Test button's sender (F6): the same SSRF guard and allow-list as the delivery app's.
+  const sender = new HttpSender({ connectionsPerOrigin: 4, guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }) });
   const app = createConfigApi({
     bus,
     store,
@@ -30,6 +33,8 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
     eventValidation: env.HERALD_EVENT_VALIDATION,
     adminToken: env.HERALD_ADMIN_TOKEN,
     maxBodyBytes: env.HERALD_MAX_BODY_BYTES,
+    sender,
+    testSettings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS, maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT },
     ...(env.HERALD_INGEST_TOKEN ? { ingestToken: env.HERALD_INGEST_TOKEN } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -45,6 +50,7 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
         server.close(() => r());
         server.closeIdleConnections();
       });
+      await sender.close();
       await bus.close();
       await store.close();
     },

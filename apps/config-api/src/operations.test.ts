@@ -105,7 +105,7 @@ describe('every operation of openapi.yaml', () => {
     expect(op.responses).toHaveProperty('404');
     const token = op.access.includes('admin') ? adminKey() : OPERATOR;
     const missing: Record<string, string> = { webhookId: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H', keyId: 'key_01M7W3A6BYTNG0KY4XD1T12JMD', accountId: 'acc_01M7W3KDK31YKSJWJ2JVP8A5YZ', name: 'no.such.type', deliveryId: 'dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D', schemaId: 'sch_01M7W3EAD9KSN7H42EV56FYQF3', ruleGroupId: 'rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X' };
-    const validBody: Record<string, unknown> = { updateWebhook: { name: 'n' }, updateAccount: { name: 'n' }, updateEventType: { description: 'd' }, updateSchema: { name: 'n' }, replaceRuleGroup: { name: 'n', rules: [] } };
+    const validBody: Record<string, unknown> = { updateWebhook: { name: 'n' }, updateAccount: { name: 'n' }, updateEventType: { description: 'd' }, updateSchema: { name: 'n' }, replaceRuleGroup: { name: 'n', rules: [] }, replayWebhook: { since: '2026-11-24T00:00:00Z' } };
     const res = await call(op, { token, path: missing, ...(op.hasBody ? { body: validBody[op.id] ?? {} } : {}) });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');

@@ -41,6 +41,9 @@ export function presentWebhook(w: Webhook, plugins: PluginRegistry) {
     eventTypes: w.eventTypes, ...(w.projects ? { projects: w.projects } : {}), auth: maskAuth(w.auth, plugins), headers,
     secret: 'whsec_********', ...(w.schema ? { schema: w.schema } : {}), dedupWindowSeconds: w.dedupWindowSeconds,
     ...(w.retry ? { retry: w.retry } : {}), ...(w.timeoutMs !== undefined ? { timeoutMs: w.timeoutMs } : {}),
+    ...(w.maxConcurrency !== undefined ? { maxConcurrency: w.maxConcurrency } : {}),
+    ...(w.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: w.rateLimitPerSecond } : {}),
+    ...(w.disabledReason !== undefined ? { disabledReason: w.disabledReason } : {}), ...(w.disabledAt ? { disabledAt: iso(w.disabledAt) } : {}),
     createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt),
   };
 }
@@ -76,7 +79,7 @@ export function presentDelivery(d: Delivery) {
     id: d.id, webhookId: d.webhookId, schemaId: d.schemaId, eventId: d.eventId, eventType: d.eventType,
     entity: { type: d.entity.type, id: d.entity.id }, status: d.status, attemptCount: d.attempts,
     nextAttemptAt: d.nextAttemptAt ? iso(d.nextAttemptAt) : null, ...(d.lastError !== undefined ? { lastError: d.lastError } : {}),
-    createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt),
+    ...(d.test ? { test: true } : {}), createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt),
   };
 }
 

@@ -62,6 +62,8 @@ const bodies: Record<string, unknown> = {
   replaceRuleGroup: { name: 'stolen', rules: [] },
   createWebhook: { name: 'mine', url: 'https://a.example.com' },
   createApiKey: { role: 'admin', name: 'x' },
+  replayWebhook: { since: '2020-01-01T00:00:00Z', status: 'failed' },
+  testWebhook: {},
   postEvent: { id: 'evt_t1', type: 'tenant.event', account: 'placeholder', entity: { type: 't', id: '1' }, action: 'new', occurredAt: '2026-11-24T10:55:27Z', data: {} },
 };
 

@@ -20,8 +20,17 @@ export const deliveryEnvSchema = z.object({
   HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
   /** Response bodies are logged up to this many bytes. */
   HERALD_RESPONSE_BODY_LIMIT: envVars.positiveInt(65_536),
-  /** Attempts in flight at once, per instance. */
+  /** Deliveries worked on at once, per instance (those waiting for their webhook's turn not counted). */
   HERALD_DELIVERY_CONCURRENCY: envVars.positiveInt(64),
+  /** A webhook's attempts in flight at once, per instance, unless the webhook sets `maxConcurrency` (F14). */
+  HERALD_WEBHOOK_CONCURRENCY: envVars.positiveInt(16),
+  /**
+   * Endpoint health (F14): a webhook is disabled after this many consecutive failed deliveries
+   * (final status `failed`) spanning at least HERALD_DISABLE_AFTER_MS. 0 = never.
+   */
+  HERALD_DISABLE_AFTER_FAILURES: envVars.nonNegativeInt(10),
+  /** ... the least time from the first to the last failure of that run, in ms (default 1 day). */
+  HERALD_DISABLE_AFTER_MS: envVars.nonNegativeInt(86_400_000),
   /** How often the retry scheduler looks for due deliveries. */
   HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
   /** Default retry delays in seconds, comma-separated (one entry per retry). */

@@ -21,7 +21,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-delivery', logger });
   const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
   await store.init();
-  await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
+  await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq, topics.config, topics.operations].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
   const sender = new HttpSender({
     connectionsPerOrigin: Math.min(env.HERALD_DELIVERY_CONCURRENCY, 64),
     guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }),
@@ -35,6 +35,8 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     topics,
     groupId: env.HERALD_DELIVERY_GROUP,
     concurrency: env.HERALD_DELIVERY_CONCURRENCY,
+    webhookConcurrency: env.HERALD_WEBHOOK_CONCURRENCY,
+    health: { disableAfterFailures: env.HERALD_DISABLE_AFTER_FAILURES, disableAfterMs: env.HERALD_DISABLE_AFTER_MS },
     pollIntervalMs: env.HERALD_RETRY_POLL_MS,
     settings: {
       timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS,

@@ -94,4 +94,24 @@ describe('herald config-api + matcher + delivery on Kafka and FerretDB', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     expect(receiver.received.map((r) => (JSON.parse(r.body) as { event_id: string }).event_id)).toEqual(['evt_apps_1']);
   });
+
+  it('sends the config-api\'s Test button through its own SSRF guard, with HERALD_ALLOWED_TARGETS from the env', async () => {
+    expect(() => readConfigApiEnv({ ...env, HERALD_ALLOWED_TARGETS: 'not a cidr/99' })).toThrow(/HERALD_ALLOWED_TARGETS/);
+    expect(readConfigApiEnv(env)).toMatchObject({ HERALD_DELIVERY_TIMEOUT_MS: 15_000, HERALD_RESPONSE_BODY_LIMIT: 65_536 });
+    const baseUrl = `http://127.0.0.1:${api.port}`;
+    const operator = createHeraldClient({ baseUrl, apiKey: OPERATOR });
+    const account = (await operator.POST('/v1/accounts', { body: { name: 'Tester' } })).data!;
+    const admin = createHeraldClient({ baseUrl, apiKey: (await operator.POST('/v1/api-keys', { body: { account: account.id, role: 'admin', name: 't' } })).data!.key });
+    const port = new URL(receiver.url).port;
+    const allowed = (await admin.POST('/v1/webhooks', { body: { name: 'ok', url: `${receiver.url}/test-button` } })).data!;
+    const blocked = (await admin.POST('/v1/webhooks', { body: { name: 'blocked', url: `http://127.0.0.2:${port}/test-button` } })).data!;
+    const before = receiver.received.length;
+    const ok = await admin.POST('/v1/webhooks/{webhookId}/test', { params: { path: { webhookId: allowed.id } }, body: {} });
+    expect(ok.data!.delivery).toMatchObject({ status: 'succeeded', test: true, eventType: 'herald.test' });
+    expect(receiver.received.length).toBe(before + 1);
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toMatchObject({ action_type: 'test', entity_type: 'account', entity_id: account.id });
+    const refused = await admin.POST('/v1/webhooks/{webhookId}/test', { params: { path: { webhookId: blocked.id } }, body: {} });
+    expect(refused.data!.delivery).toMatchObject({ status: 'failed', attempts: [{ error: { class: 'ssrf_blocked' } }] });
+    expect(receiver.received.length).toBe(before + 1);
+  });
 });

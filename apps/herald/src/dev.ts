@@ -31,6 +31,15 @@ export const devEnvSchema = z.object({
   /** The SSRF guard's exceptions; in dev mode loopback is allowed, for the demo receiver and local tools. */
   HERALD_ALLOWED_TARGETS: allowedTargets(DEV_ALLOWED_TARGETS),
   HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
+  /** Per-webhook concurrency and endpoint health, as the delivery app has them (README). */
+  HERALD_WEBHOOK_CONCURRENCY: envVars.positiveInt(16),
+  HERALD_DISABLE_AFTER_FAILURES: envVars.nonNegativeInt(10),
+  HERALD_DISABLE_AFTER_MS: envVars.nonNegativeInt(86_400_000),
+  /** Extra transport plugins (package names or paths), as for the apps. */
+  HERALD_PLUGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;
@@ -71,7 +80,7 @@ export async function startEmbedded(
       : undefined;
 
   const sender = new HttpSender({ guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }) });
-  const plugins = await loadPlugins();
+  const plugins = await loadPlugins(env.HERALD_PLUGINS);
   const matcher = createMatcher({ bus, store, logger: logger.child({ app: 'matcher' }), topics, cacheTtlMs: 0 });
   const delivery = createDeliveryService({
     bus,
@@ -82,11 +91,17 @@ export async function startEmbedded(
     topics,
     pollIntervalMs: env.HERALD_RETRY_POLL_MS,
     settings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS },
+    webhookConcurrency: env.HERALD_WEBHOOK_CONCURRENCY,
+    health: { disableAfterFailures: env.HERALD_DISABLE_AFTER_FAILURES, disableAfterMs: env.HERALD_DISABLE_AFTER_MS },
   });
   await matcher.start();
   await delivery.start();
 
-  const app = createConfigApi({ bus, store, logger: logger.child({ app: 'config-api' }), topics, plugins, adminToken: env.HERALD_ADMIN_TOKEN });
+  // The Test button sends through the delivery engine's guarded sender (same allow-list).
+  const app = createConfigApi({
+    bus, store, logger: logger.child({ app: 'config-api' }), topics, plugins, adminToken: env.HERALD_ADMIN_TOKEN,
+    sender, testSettings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS },
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
     s.once('error', reject);

@@ -99,4 +99,25 @@ describe('matcher service', () => {
       await flagging.stop();
     }
   });
+
+  it('sends nothing for an event of an archived type (the type is switched off), and again once it is restored', async () => {
+    const { jobs, dead } = await setup();
+    const now = new Date();
+    await store.eventTypes.create({ name: 'ticket.created', description: 'd', archived: true, createdAt: now, updatedAt: now });
+    // A bad message after it, on the same key: once it is in the DLQ, the archived type's event was handled.
+    await bus.publish(topics.events, [{ key: 'k', value: encodeJson(event('evt_archived')) }, { key: 'k', value: Buffer.from('not json') }]);
+    await eventually(() => dead.length === 1, 'the marker in the dead-letter topic');
+    expect(jobs).toEqual([]);
+    // Restored, as the config-api does it: the store, then a change on herald.config.
+    await store.eventTypes.update('ticket.created', { archived: false });
+    await bus.publish(topics.config, [{ key: 'ticket.created', value: encodeJson({ kind: 'event-type', id: 'ticket.created', at: new Date().toISOString() }) }]);
+    let n = 0;
+    await eventually(async () => {
+      if (jobs.length > 0) return true;
+      await bus.publish(topics.events, [{ key: 'k', value: encodeJson(event(`evt_restored_${n++}`)) }]);
+      return false;
+    }, 'a job once the change reached the matcher', 15_000, 200);
+    expect(jobs[0]!.event.id).toMatch(/^evt_restored_/);
+    expect(jobs.map((j) => j.event.id)).not.toContain('evt_archived');
+  });
 });

@@ -66,6 +66,11 @@ export function createMatcher(options: MatcherOptions): Matcher {
     for (const m of batch.messages) {
       const checked = await readEvent(m.value);
       if ('event' in checked) {
+        // An archived event type is switched off: its events are taken in and go to no webhook.
+        if ((await typeCache.get(checked.event.type))?.archived) {
+          logger.debug({ eventId: checked.event.id, type: checked.event.type }, 'event of an archived type: matched to nothing');
+          continue;
+        }
         const plan = await cache.get(checked.event.account);
         for (const job of matchEvent(checked.event, plan)) {
           jobs.push({ key: entityKey(checked.event), value: encodeJson(job), headers: { 'herald-event-id': checked.event.id } });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '@herald/runtime';
 import { maskConfig, type TransportPlugin } from '@herald/transport';
@@ -5,20 +6,16 @@ import { maskConfig, type TransportPlugin } from '@herald/transport';
 const NAME = '@acme/herald-transport-oauth2';
 
 /**
- * Herald installs a plugin by importing it by package name and taking its `plugin` (or
- * default) export. This imports the package by its name — through its package.json
- * `exports`, as Herald would — and registers it next to the built-ins of `loadPlugins()`.
- *
- * (`loadPlugins([NAME])` itself cannot find the package from here: it resolves the name from
- * packages/runtime, and under pnpm a package only sees its own dependencies. See README.md.)
+ * Herald installs a plugin as HERALD_PLUGINS names it: `loadPlugins` imports the package by name,
+ * resolved from the deployment's directory (here: this package's own, where the name resolves
+ * through its package.json `exports`, as it does for an operator who installed it).
  */
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
 async function loadByName(name: string) {
   const mod = (await import(name)) as { plugin?: TransportPlugin; default?: TransportPlugin };
-  const plugin = mod.plugin ?? mod.default;
-  if (!plugin) throw new Error(`${name} exports no plugin`);
-  const registry = await loadPlugins();
-  registry.register(plugin);
-  return { registry, mod, plugin };
+  const registry = await loadPlugins([name], PACKAGE_DIR);
+  return { registry, mod };
 }
 
 describe('installed by package name', () => {
@@ -27,6 +24,10 @@ describe('installed by package name', () => {
     expect(mod.plugin).toBe(mod.default);
     expect(registry.ids()).toEqual(['basic', 'bearer', 'headers', 'none', 'oauth2-client-credentials']);
     expect(registry.get('oauth2-client-credentials')).toBe(mod.plugin);
+  });
+
+  it('refuses a name that resolves nowhere, naming it', async () => {
+    await expect(loadPlugins(['@acme/no-such-plugin'], PACKAGE_DIR)).rejects.toMatchObject({ code: 'HERALD_PLUGIN_NOT_FOUND', message: expect.stringContaining('@acme/no-such-plugin') });
   });
 
   it('checks a webhook auth at save time, naming the field', async () => {

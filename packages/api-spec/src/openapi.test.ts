@@ -94,7 +94,11 @@ describe('openapi.yaml', () => {
         '/v1/deliveries',
         '/v1/deliveries/{deliveryId}',
         '/v1/deliveries/{deliveryId}/attempts',
+        '/v1/deliveries/{deliveryId}/resend',
+        '/v1/webhooks/{webhookId}/test',
+        '/v1/webhooks/{webhookId}/replay',
         '/v1/webhooks/{webhookId}/secret/rotate',
+        '/v1/webhooks/{webhookId}/enable',
         '/v1/schemas',
         '/v1/schemas/preview',
         '/v1/schemas/{schemaId}',
@@ -237,6 +241,19 @@ describe('openapi.yaml', () => {
     expect(update({ projects: null, active: false })).toBe(true);
     expect(update({ eventTypes: null })).toBe(false);
     expect(update({ id: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H' })).toBe(false);
+    // Per-webhook limits (F14): bounded, and removable in an update.
+    expect(create({ ...ok, maxConcurrency: 1, rateLimitPerSecond: 10000 })).toBe(true);
+    expect(create({ ...ok, maxConcurrency: 0 })).toBe(false);
+    expect(create({ ...ok, maxConcurrency: 101 })).toBe(false);
+    expect(create({ ...ok, rateLimitPerSecond: 0 })).toBe(false);
+    expect(create({ ...ok, rateLimitPerSecond: 10001 })).toBe(false);
+    expect(create({ ...ok, rateLimitPerSecond: 2.5 })).toBe(false);
+    expect(create({ ...ok, maxConcurrency: null })).toBe(false);
+    expect(update({ maxConcurrency: null, rateLimitPerSecond: null })).toBe(true);
+    expect(update({ maxConcurrency: 100, rateLimitPerSecond: 1 })).toBe(true);
+    // Herald's own record of why it disabled a webhook is not for clients to write.
+    expect(create({ ...ok, disabledReason: 'x' })).toBe(false);
+    expect(update({ disabledAt: '2026-11-24T09:14:03Z' })).toBe(false);
   });
 
   it('agrees with the retry schedule rules of core', () => {

@@ -68,6 +68,30 @@ describe('createKafkaBus', () => {
     }
   });
 
+  it('publishes far more than the broker takes in one request (1 MiB) in one call, in order per key', async () => {
+    const bus = testBus();
+    const topic = uniqueName('bus-big');
+    // 4,000 messages of 1 KiB on one partition: 4 MiB, in one publish.
+    const messages = Array.from({ length: 4000 }, (_, i) => ({ key: 'one-key', value: `${String(i).padStart(6, '0')}${'x'.repeat(1018)}` }));
+    const seen: number[] = [];
+    try {
+      await bus.ensureTopics([{ topic, partitions: 2 }]);
+      await bus.publish(topic, messages);
+      const subscription = await bus.subscribe({
+        groupId: uniqueName('g-big'),
+        topics: [topic],
+        handleBatch: async (batch) => {
+          for (const m of batch.messages) seen.push(Number(m.value.subarray(0, 6).toString()));
+        },
+      });
+      await waitUntil(() => seen.length >= messages.length, () => `${messages.length} messages, got ${seen.length}`, 60_000);
+      await subscription.stop();
+      expect(seen).toEqual(messages.map((_, i) => i));
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('commits nothing at or after a failing batch (the broker shows the offset before it)', async () => {
     const bus = testBus();
     const topic = uniqueName('bus-commit');

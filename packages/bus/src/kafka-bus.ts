@@ -51,6 +51,34 @@ export const CONSUMER_DEFAULTS = {
 const DEFAULT_RETRY_DELAY_MS = 500;
 /** How long subscribe() waits for the first fetch, which fixes where a new group starts. */
 const FIRST_FETCH_TIMEOUT_MS = 30_000;
+/** The most one produce request carries (well under the broker's default message.max.bytes of 1 MiB). */
+export const MAX_SEND_BYTES = 512 * 1024;
+
+/** About how many bytes a message takes in a record batch. */
+function messageSize(m: OutgoingMessage): number {
+  let n = 64 + (m.key === null ? 0 : Buffer.byteLength(m.key)) + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  return n;
+}
+
+/** Splits messages, in order, into runs of at most `maxBytes` each (a bigger message alone). */
+export function chunksBySize(messages: readonly OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const n = messageSize(m);
+    if (current.length > 0 && size + n > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -300,11 +328,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       assertOpen();
       if (messages.length === 0) return;
       const client = await producer.get();
-      await client.send({
-        topic: onBroker(topic),
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
-      });
+      // One produce request per chunk of at most MAX_SEND_BYTES: the broker refuses a request
+      // whose record batch exceeds its message.max.bytes (1 MiB by default), and a matcher batch
+      // of thousands of events easily produces more jobs than that. Chunks go one after another,
+      // so the order of one key's messages is kept.
+      for (const chunk of chunksBySize(messages, MAX_SEND_BYTES)) {
+        await client.send({
+          topic: onBroker(topic),
+          acks: -1,
+          messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+        });
+      }
     },
 
     subscribe,

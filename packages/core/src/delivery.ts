@@ -42,6 +42,17 @@ export interface Delivery {
   lastError?: string;
   /** For a `suppressed` delivery (F8): the delivery of the same (webhook, schema, entity) within the window that it gave way to. */
   suppressedBy?: string;
+  /**
+   * A delivery of the Test button (F6): rendered with `action_type: test`, sent once at once
+   * and logged final; never retried, resent or replayed.
+   */
+  test?: boolean;
+  /**
+   * The number of the last attempt this delivery may get; absent = its retry schedule decides.
+   * A resend or replay (F13) sets it to the next attempt's number: a resent delivery gets one
+   * attempt, and is `failed` again if that one fails.
+   */
+  attemptLimit?: number;
   createdAt: Date;
   updatedAt: Date;
 }

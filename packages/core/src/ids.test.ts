@@ -23,6 +23,12 @@ describe('ids', () => {
     expect(deliveryIdFor('evt_1w', 'h_1', null)).not.toBe(deliveryIdFor('evt_1', 'wh_1', null));
   });
 
+  it('keeps the delivery ids that are already stored: the derivation never changes', () => {
+    // Values computed by the first implementation (createHash); stored deliveries carry them.
+    expect(deliveryIdFor('evt_1', 'wh_1', null)).toBe('dlv_SF7CB27RTFMMHR5YFDFWF73WR1');
+    expect(deliveryIdFor('evt_01JD0000000000000000000000', 'wh_01M7W3NW42V6DGZHBKVHF8WXKM', 'sch_01M7W3EAD9KSN7H42EV56FYQF3')).toBe('dlv_M9HAA5E02A8E2H4A4ZVK2DHYY4');
+  });
+
   it('keys an event by account, entity type and entity id', () => {
     expect(entityKey({ account: 'acc_1', entity: { type: 'ticket', id: '1042' } })).toBe('acc_1:ticket:1042');
   });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Crockford base32, as ULID uses: sortable, no ambiguous letters. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -41,8 +41,8 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
  * (a replayed Kafka batch, an event posted twice) lands on the same delivery.
  */
 export function deliveryIdFor(eventId: string, webhookId: string, schemaId: string | null): string {
-  const digest = createHash('sha256')
-    .update(`${eventId}\u0000${webhookId}\u0000${schemaId ?? ''}`)
-    .digest();
+  // crypto.hash (one shot, Node >= 20.12) is about twice as fast as createHash for short inputs,
+  // and the matcher derives one id per target of every event.
+  const digest = hash('sha256', `${eventId}\u0000${webhookId}\u0000${schemaId ?? ''}`, 'buffer');
   return `dlv_${encodeBytes(digest, 26)}`;
 }

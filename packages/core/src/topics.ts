@@ -10,6 +10,8 @@ export interface TopicNames {
   deliveriesDlq: string;
   /** Configuration changes, for the matchers' caches. */
   config: string;
+  /** Operational events for the operator's tooling (JSON), e.g. `webhook.disabled` (F14). */
+  operations: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -19,6 +21,7 @@ export function topicNames(prefix = ''): TopicNames {
     deliveries: `${prefix}herald.deliveries`,
     deliveriesDlq: `${prefix}herald.deliveries.dlq`,
     config: `${prefix}herald.config`,
+    operations: `${prefix}herald.operations`,
   };
 }
 

@@ -44,6 +44,20 @@ export interface Webhook {
   dedupWindowSeconds: number;
   retry?: { schedule: number[] };
   timeoutMs?: number;
+  /**
+   * Most attempts of this webhook in flight at once, per delivery instance (1–100); absent =
+   * `HERALD_WEBHOOK_CONCURRENCY` (F14).
+   */
+  maxConcurrency?: number;
+  /** Most attempts of this webhook started per second, per delivery instance (1–10000); absent = no limit (F14). */
+  rateLimitPerSecond?: number;
+  /**
+   * Why Herald turned the webhook off (endpoint health, F14: sustained failure or `410 Gone`);
+   * absent when it is active or was turned off by a person. Cleared when it is enabled again.
+   */
+  disabledReason?: string;
+  /** When Herald turned it off; present exactly when `disabledReason` is. */
+  disabledAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -162,6 +162,39 @@ describe('sendAttempt', () => {
     expect(huge.outcome.nextAttemptAt).toEqual(new Date(now.getTime() + 24 * 3600_000));
   });
 
+  it('sends a test delivery with action_type test, in the default payload and in a schema, and never retries it', async () => {
+    const plugins = await loadPlugins();
+    const r = await sendAttempt(delivery({ test: true }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toMatchObject({ action_type: 'test', entity_id: '1042', result: { ref: 'T-1042', priority: 'high' } });
+    expect(r.outcome).toEqual({ status: 'succeeded', attempts: 1, nextAttemptAt: null });
+
+    addSchema('sch_test_flag', 'application/json', '{ "action": "{{ action_type }}", "ref": "{{ticket:ref}}" }');
+    await sendAttempt(delivery({ test: true, schemaId: 'sch_test_flag' }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toEqual({ action: 'test', ref: 'T-1042' });
+    await sendAttempt(delivery({ schemaId: 'sch_test_flag' }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toEqual({ action: 'update', ref: 'T-1042' });
+
+    // A failed test is final, though the schedule has retries left.
+    const failed = await sendAttempt(delivery({ test: true }), webhook({ url: `${receiver.url}/fail` }), { sender, plugins, settings, loadSchema });
+    expect(failed.outcome).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(failed.outcome.lastError).toContain('http_status');
+  });
+
+  it('gives a resent delivery (attemptLimit) no retry past its limit', async () => {
+    const plugins = await loadPlugins();
+    const now = new Date('2026-11-25T00:00:00Z');
+    const fail = webhook({ url: `${receiver.url}/fail` });
+    // Out of the schedule after 3 attempts and resent: attempt 4 is the last one.
+    const resent = await sendAttempt(delivery({ status: 'pending', attempts: 3, attemptLimit: 4 }), fail, { sender, plugins, settings, loadSchema, now: () => now });
+    expect(resent.attempt.number).toBe(4);
+    expect(resent.outcome).toMatchObject({ status: 'failed', attempts: 4, nextAttemptAt: null });
+    // A limit not reached yet leaves the schedule in charge; a success is a success.
+    const early = await sendAttempt(delivery({ attemptLimit: 2 }), fail, { sender, plugins, settings, loadSchema, now: () => now });
+    expect(early.outcome).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: new Date(now.getTime() + 10_000) });
+    const ok = await sendAttempt(delivery({ attempts: 3, attemptLimit: 4 }), webhook(), { sender, plugins, settings, loadSchema, now: () => now });
+    expect(ok.outcome).toEqual({ status: 'succeeded', attempts: 4, nextAttemptAt: null });
+  });
+
   it('ends the delivery at a 410 Gone and says the webhook is to be disabled', async () => {
     const plugins = await loadPlugins();
     const r = await sendAttempt(delivery(), webhook({ url: `${receiver.url}/gone` }), { sender, plugins, settings, loadSchema });

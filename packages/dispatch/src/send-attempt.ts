@@ -55,6 +55,10 @@ function failure(cls: AttemptErrorClass, message: string) {
  * webhook's headers, the transport plugin's authentication, the Standard Webhooks signature),
  * send it, and say what the delivery's state is next. It writes nothing: the caller logs the
  * attempt and records the outcome.
+ *
+ * A test delivery (`delivery.test`, the Test button, F6) is rendered with `action_type: test`
+ * and is never retried: a failure is final. A delivery with an `attemptLimit` (resent or
+ * replayed, F13) gets no retry past that attempt number.
  */
 export async function sendAttempt(
   delivery: Delivery,
@@ -75,7 +79,7 @@ export async function sendAttempt(
   prepare: {
     let contentType: string;
     try {
-      const rendered = await renderPayload(delivery, webhook, deps.loadSchema);
+      const rendered = await renderPayload(delivery, webhook, deps.loadSchema, delivery.test === true);
       request.body = rendered.body;
       contentType = rendered.contentType;
     } catch (err) {
@@ -128,6 +132,8 @@ export async function sendAttempt(
   if (response?.status === 410) {
     return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError: `${lastError} (410 Gone: the endpoint asks not to be called again; the webhook is disabled)` }, gone: true };
   }
+  const lastAllowed = delivery.test ? number : delivery.attemptLimit;
+  if (lastAllowed !== undefined && number >= lastAllowed) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError } };
   const policy = webhook.retry ? { ...deps.settings.retryPolicy, schedule: webhook.retry.schedule } : deps.settings.retryPolicy;
   const scheduled = nextRetryDelayMs(number, policy);
   if (scheduled === null) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError } };

@@ -9,18 +9,22 @@ export type {
   AttemptRepository,
   DeliveryListQuery,
   DeliveryOutcome,
+  InsertLease,
   DeliveryRepository,
   EventTypeListQuery,
   EventTypePatch,
   EventTypeRepository,
   IdPageQuery,
   NewDelivery,
+  RequeueQuery,
   SchemaRepository,
   RuleGroupRepository,
   DedupRepository,
   Store,
   WebhookPageQuery,
   WebhookRepository,
+  WebhookHealth,
+  WebhookHealthRepository,
 } from './repositories.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
 export { createMongoStore, type MongoStoreOptions } from './mongo/mongo-store.ts';

@@ -22,7 +22,19 @@ export type AccountId = string;
 /** A delivery as first persisted; the store fills in the bookkeeping fields. */
 export type NewDelivery = Omit<Delivery, 'attempts' | 'leaseUntil' | 'createdAt' | 'updatedAt'> & {
   createdAt?: Date;
+  /** Attempts made before it was stored: only a test delivery (F6), logged after its one attempt. Default 0. */
+  attempts?: number;
 };
+
+/** Which final deliveries of a webhook a replay (F13) puts back. */
+export interface RequeueQuery {
+  /** Created at or after this instant. A valid Date, else HERALD_VALIDATION. */
+  since: Date;
+  /** Created before this instant; `until <= since` is an empty range. A valid Date, else HERALD_VALIDATION. */
+  until?: Date;
+  /** In one of these statuses; each must be final (`FINAL_DELIVERY_STATUSES`), else HERALD_VALIDATION. */
+  statuses: readonly DeliveryStatus[];
+}
 
 export interface DeliveryListQuery {
   webhookId?: string;
@@ -47,6 +59,16 @@ export interface DeliveryListQuery {
   after?: string;
 }
 
+/**
+ * Inserts the new pending deliveries already leased to `owner` for `leaseMs`: whoever inserted a
+ * delivery (ids are unique, so one inserter wins) may attempt it at once without a claim — the
+ * delivery engine's fast path. Others see it as leased; after the lease it is claimable as usual.
+ */
+export interface InsertLease {
+  owner: string;
+  leaseMs: number;
+}
+
 export interface DeliveryOutcome {
   status: DeliveryStatus;
   attempts: number;
@@ -63,7 +85,7 @@ export interface DeliveryRepository {
    * to now. An id given twice in one batch is inserted once (the first); ids come back in
    * batch order.
    */
-  insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }>;
+  insertMany(deliveries: NewDelivery[], lease?: InsertLease): Promise<{ inserted: string[] }>;
   get(account: AccountId, id: string): Promise<Delivery | null>;
   list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]>;
   /**
@@ -83,6 +105,21 @@ export interface DeliveryRepository {
    * A cancelled delivery has no holder any more: completing it returns false.
    */
   complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
+  /**
+   * Resend (F13): puts a final delivery back to `pending`, due at `now`, with one more attempt
+   * allowed (`attemptLimit` = its attempts + 1; `attempts`, `lastError` and its attempts stay,
+   * so the next attempt's number continues). Returns the delivery as it is now; null when the
+   * account has no such delivery, it is not final (pending already), or it is a test delivery.
+   * Of two requeues of one delivery at once, at most one succeeds (the other gets null).
+   */
+  requeue(account: AccountId, id: string, now?: Date): Promise<Delivery | null>;
+  /**
+   * Replay (F13): requeues, as `requeue` does, every delivery of the webhook created in
+   * [since, until) in one of `statuses`, test deliveries left out; returns how many it requeued.
+   * It walks them in bounded pages, so it is not one atomic step: deliveries that change
+   * meanwhile are requeued or not by their state when reached.
+   */
+  requeueForWebhook(account: AccountId, webhookId: string, query: RequeueQuery, now?: Date): Promise<number>;
   /**
    * Cancels the pending deliveries of a webhook (deleted or deactivated); returns how many.
    * Leased ones included: their lease is dropped, so the holder's `complete` returns false.
@@ -265,6 +302,34 @@ export interface DedupRepository {
   deleteExpiredAcrossAccounts(cutoff: Date, limit: number): Promise<number>;
 }
 
+/** A webhook's run of failed deliveries (endpoint health, F14). */
+export interface WebhookHealth {
+  /** Deliveries of the webhook that ended `failed` since its last success (or reset). */
+  consecutiveFailures: number;
+  /** When the first of them failed; null when there are none. */
+  failingSince: Date | null;
+}
+
+/**
+ * Endpoint health (F14): the run of consecutive failed deliveries of each webhook, which the
+ * delivery engine disables it after. Kept apart from the webhook (whose writers replace it whole).
+ *
+ * Counts are best effort under concurrency: on FerretDB v1, whose updates are not atomic, two
+ * delivery instances recording at the same moment may lose one of the two writes — mostly an
+ * undercount, which errs toward not disabling.
+ */
+export interface WebhookHealthRepository {
+  /**
+   * Records that a delivery of the webhook ended: a success clears the run; a failure adds one
+   * to it (`failingSince` = `at` when it starts a run). Returns the health after the call.
+   */
+  recordOutcome(account: AccountId, webhookId: string, success: boolean, at: Date): Promise<WebhookHealth>;
+  /** The webhook's health now (no run: 0 and null). */
+  get(account: AccountId, webhookId: string): Promise<WebhookHealth>;
+  /** Clears the run (a webhook enabled again starts afresh). */
+  reset(account: AccountId, webhookId: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'mongodb' | 'memory';
   deliveries: DeliveryRepository;
@@ -279,6 +344,8 @@ export interface Store {
   ruleGroups: RuleGroupRepository;
   /** De-duplication claims (F8). */
   dedup: DedupRepository;
+  /** Endpoint health: runs of failed deliveries per webhook (F14). */
+  webhookHealth: WebhookHealthRepository;
   /** Creates the indexes the queries rely on (idempotent). */
   init(): Promise<void>;
   /** Throws when the database cannot be reached (used by /readyz). */

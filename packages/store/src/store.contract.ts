@@ -279,6 +279,39 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
       });
     });
 
+    describe('deliveries.insertMany with a lease (born leased)', () => {
+      it('hands the new pending deliveries to the inserter: others cannot claim them until the lease ends', async () => {
+        const { inserted } = await store.deliveries.insertMany([newDelivery('dlv_l1'), newDelivery('dlv_l2', { status: 'suppressed', nextAttemptAt: null, suppressedBy: 'dlv_x' })], { owner: 'me', leaseMs: 60_000 });
+        expect(inserted).toEqual(['dlv_l1', 'dlv_l2']);
+        const got = await store.deliveries.get(ACC_A, 'dlv_l1');
+        expect(got!.leaseUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+        expect(await store.deliveries.claim(ACC_A, 'dlv_l1', 'other', 60_000)).toBeNull();
+        expect(await store.deliveries.claimDueAcrossAccounts('other', 60_000, 10)).toEqual([]);
+        // a suppressed one is not leased: it is final
+        expect((await store.deliveries.get(ACC_A, 'dlv_l2'))!.leaseUntil).toBeNull();
+        // its holder completes it; another owner cannot
+        expect(await store.deliveries.complete(ACC_A, 'dlv_l1', 'other', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(false);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_l1', 'me', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(true);
+        expect(await store.deliveries.get(ACC_A, 'dlv_l1')).toMatchObject({ status: 'succeeded', attempts: 1, leaseUntil: null });
+      });
+
+      it('lets the scheduler take a born-leased delivery once its lease ends (its inserter died)', async () => {
+        await store.deliveries.insertMany([newDelivery('dlv_l3', { nextAttemptAt: new Date(Date.now() - 1_000) })], { owner: 'dead', leaseMs: 1 });
+        await pause(20);
+        const [taken] = await store.deliveries.claimDueAcrossAccounts('heir', 60_000, 10);
+        expect(taken?.id).toBe('dlv_l3');
+        expect(await store.deliveries.complete(ACC_A, 'dlv_l3', 'dead', { status: 'failed', attempts: 1, nextAttemptAt: null })).toBe(false);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_l3', 'heir', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(true);
+      });
+
+      it('completes near the end of a lease too (fenced with a ticket there), and a retry stays pending', async () => {
+        await store.deliveries.insertMany([newDelivery('dlv_l4')], { owner: 'me', leaseMs: 3_000 });
+        const next = new Date(Date.now() + 60_000);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_l4', 'me', { status: 'pending', attempts: 1, nextAttemptAt: next, lastError: 'http_status: 500' })).toBe(true);
+        expect(await store.deliveries.get(ACC_A, 'dlv_l4')).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: next, leaseUntil: null, lastError: 'http_status: 500' });
+      });
+    });
+
     describe('deliveries.claim', () => {
       it('takes only pending deliveries that are due', async () => {
         await store.deliveries.insertMany([
@@ -444,6 +477,130 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await store.deliveries.complete(ACC_A, 'dlv_p2', 'owner-1', SUCCEEDED)).toBe(false);
         expect((await store.deliveries.get(ACC_A, 'dlv_p2'))?.status).toBe('cancelled');
         expect(await store.deliveries.cancelPendingForWebhook(ACC_A, 'wh_1')).toBe(0);
+      });
+    });
+
+    describe('deliveries: test deliveries (F6)', () => {
+      it('stores a test delivery logged after its attempt: the flag and the attempts given', async () => {
+        const test = newDelivery('dlv_t', { test: true, attempts: 1, status: 'failed', nextAttemptAt: null, lastError: 'http_status: the endpoint answered 500' });
+        await store.deliveries.insertMany([test, newDelivery('dlv_plain')]);
+        const { attempts: _a, ...rest } = test;
+        expect(await store.deliveries.get(ACC_A, 'dlv_t')).toStrictEqual({ ...rest, attempts: 1, leaseUntil: null, createdAt: at(-10_000), updatedAt: expect.any(Date) });
+        const plain = await store.deliveries.get(ACC_A, 'dlv_plain');
+        expect(plain).not.toHaveProperty('test');
+        expect(plain).not.toHaveProperty('attemptLimit');
+        expect(plain?.attempts).toBe(0);
+        expect((await store.deliveries.list(ACC_A, { limit: 10 })).find((d) => d.id === 'dlv_t')).toMatchObject({ test: true, attempts: 1 });
+      });
+    });
+
+    describe('deliveries.requeue (resend, F13)', () => {
+      /** A delivery that was tried `attempts` times and ended in `status`. */
+      async function ended(id: string, status: 'succeeded' | 'failed' | 'suppressed' | 'cancelled', attempts: number, overrides: Partial<NewDelivery> = {}): Promise<void> {
+        await store.deliveries.insertMany([newDelivery(id, { status, nextAttemptAt: null, attempts, ...(status === 'failed' ? { lastError: 'http_status: 503' } : {}), ...overrides })]);
+      }
+
+      it('puts a failed delivery back to pending, due now, with one more attempt allowed', async () => {
+        await ended('dlv_1', 'failed', 14);
+        const requeued = await store.deliveries.requeue(ACC_A, 'dlv_1', at(1000));
+        expect(requeued).toMatchObject({ id: 'dlv_1', status: 'pending', attempts: 14, attemptLimit: 15, nextAttemptAt: at(1000), leaseUntil: null, lastError: 'http_status: 503' });
+        expect(requeued).toStrictEqual(await store.deliveries.get(ACC_A, 'dlv_1'));
+        // The engine takes it as any due delivery, and its outcome ends it again.
+        expect(await store.deliveries.claim(ACC_A, 'dlv_1', 'owner-1', LEASE_MS, at(999))).toBeNull();
+        const claimed = await store.deliveries.claim(ACC_A, 'dlv_1', 'owner-1', LEASE_MS, at(1000));
+        expect(claimed).toMatchObject({ attempts: 14, attemptLimit: 15 });
+        expect(await store.deliveries.complete(ACC_A, 'dlv_1', 'owner-1', { status: 'failed', attempts: 15, nextAttemptAt: null, lastError: 'timeout' })).toBe(true);
+        expect(await store.deliveries.get(ACC_A, 'dlv_1')).toMatchObject({ status: 'failed', attempts: 15, attemptLimit: 15 });
+        // ... and it can be resent again: the limit moves on.
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_1', at(2000))).toMatchObject({ status: 'pending', attempts: 15, attemptLimit: 16, nextAttemptAt: at(2000) });
+      });
+
+      it('requeues every final status, and nothing else', async () => {
+        await ended('dlv_s', 'succeeded', 1);
+        await ended('dlv_f', 'failed', 3);
+        await ended('dlv_x', 'suppressed', 0, { suppressedBy: 'dlv_s' });
+        await ended('dlv_c', 'cancelled', 2);
+        await store.deliveries.insertMany([newDelivery('dlv_p')]);
+        await ended('dlv_t', 'failed', 1, { test: true });
+        for (const [id, limit] of [['dlv_s', 2], ['dlv_f', 4], ['dlv_x', 1], ['dlv_c', 3]] as const) {
+          expect(await store.deliveries.requeue(ACC_A, id, T0), id).toMatchObject({ status: 'pending', attemptLimit: limit });
+        }
+        const untouched = await Promise.all(['dlv_p', 'dlv_t'].map((id) => store.deliveries.get(ACC_A, id)));
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_p', T0)).toBeNull();
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_t', T0)).toBeNull();
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_unknown', T0)).toBeNull();
+        expect(await Promise.all(['dlv_p', 'dlv_t'].map((id) => store.deliveries.get(ACC_A, id)))).toStrictEqual(untouched);
+        // Requeued already: pending now, so a second resend is refused.
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_f', T0)).toBeNull();
+      });
+
+      it("never requeues another account's delivery", async () => {
+        await ended('dlv_b', 'failed', 1, { account: ACC_B });
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_b', T0)).toBeNull();
+        expect((await store.deliveries.get(ACC_B, 'dlv_b'))?.status).toBe('failed');
+      });
+
+      it('lets exactly one of several concurrent requeues win, and the delivery stays claimable', async () => {
+        for (const id of ['dlv_1', 'dlv_2', 'dlv_3']) await ended(id, 'failed', 2);
+        for (const id of ['dlv_1', 'dlv_2', 'dlv_3']) {
+          const results = await Promise.all([1, 2, 3, 4].map(() => store.deliveries.requeue(ACC_A, id, T0)));
+          expect(results.filter((r) => r !== null), id).toHaveLength(1);
+          expect(await store.deliveries.get(ACC_A, id), id).toMatchObject({ status: 'pending', attempts: 2, attemptLimit: 3 });
+          const claimed = await store.deliveries.claim(ACC_A, id, 'owner-1', LEASE_MS, T0);
+          expect(claimed, id).not.toBeNull();
+          expect(await store.deliveries.complete(ACC_A, id, 'owner-1', { status: 'succeeded', attempts: 3, nextAttemptAt: null })).toBe(true);
+        }
+      });
+    });
+
+    describe('deliveries.requeueForWebhook (replay, F13)', () => {
+      it('requeues the matching final deliveries of the webhook created in [since, until), and says how many', async () => {
+        const failed = (id: string, createdAt: Date, overrides: Partial<NewDelivery> = {}) =>
+          newDelivery(id, { status: 'failed', nextAttemptAt: null, attempts: 14, createdAt, ...overrides });
+        await store.deliveries.insertMany([
+          failed('dlv_before', at(-1)),
+          failed('dlv_at_since', at(0)),
+          failed('dlv_inside', at(500)),
+          failed('dlv_at_until', at(1000)),
+          failed('dlv_ok', at(500), { status: 'succeeded', attempts: 1 }),
+          failed('dlv_cancelled', at(500), { status: 'cancelled', attempts: 1 }),
+          failed('dlv_pending', at(500), { status: 'pending', nextAttemptAt: at(60_000), attempts: 2 }),
+          failed('dlv_test', at(500), { test: true, attempts: 1 }),
+          failed('dlv_other_hook', at(500), { webhookId: 'wh_2' }),
+          failed('dlv_other_account', at(500), { account: ACC_B }),
+        ]);
+        const snapshot = async (ids: string[]) => Promise.all(ids.map((id) => store.deliveries.get(id === 'dlv_other_account' ? ACC_B : ACC_A, id)));
+        const others = ['dlv_before', 'dlv_at_until', 'dlv_ok', 'dlv_cancelled', 'dlv_pending', 'dlv_test', 'dlv_other_hook', 'dlv_other_account'];
+        const before = await snapshot(others);
+
+        const now = at(5000);
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(0), until: at(1000), statuses: ['failed'] }, now)).toBe(2);
+        for (const id of ['dlv_at_since', 'dlv_inside']) {
+          expect(await store.deliveries.get(ACC_A, id), id).toMatchObject({ status: 'pending', nextAttemptAt: now, attempts: 14, attemptLimit: 15 });
+        }
+        expect(await snapshot(others)).toStrictEqual(before);
+
+        // Again: the requeued ones are pending now, so nothing matches.
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(0), until: at(1000), statuses: ['failed'] }, now)).toBe(0);
+        // Several statuses, no upper bound.
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(0), statuses: ['succeeded', 'cancelled', 'failed'] }, now)).toBe(3);
+        for (const id of ['dlv_ok', 'dlv_cancelled', 'dlv_at_until']) expect((await store.deliveries.get(ACC_A, id))?.status, id).toBe('pending');
+        expect((await store.deliveries.get(ACC_A, 'dlv_before'))?.status).toBe('failed');
+        expect((await store.deliveries.get(ACC_A, 'dlv_test'))?.status).toBe('failed');
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(0), statuses: [] }, now)).toBe(0);
+      });
+
+      it('walks more deliveries than one page', async () => {
+        const ids = Array.from({ length: 105 }, (_, i) => `dlv_${String(i).padStart(4, '0')}`);
+        await store.deliveries.insertMany(ids.map((id) => newDelivery(id, { status: 'failed', nextAttemptAt: null, attempts: 1 })));
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(-60_000), statuses: ['failed'] }, T0)).toBe(105);
+        expect(await store.deliveries.list(ACC_A, { limit: 300, status: 'failed' })).toEqual([]);
+      });
+
+      it('rejects a status that is not final and an invalid date with HERALD_VALIDATION', async () => {
+        await expectHeraldError(store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: T0, statuses: ['pending'] }), 'HERALD_VALIDATION');
+        await expectHeraldError(store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: new Date(Number.NaN), statuses: ['failed'] }), 'HERALD_VALIDATION');
+        await expectHeraldError(store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: T0, until: new Date('nope'), statuses: ['failed'] }), 'HERALD_VALIDATION');
       });
     });
 
@@ -826,6 +983,65 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await store.dedup.claim(ACC_A, 'k2', 'dlv_4', later(60_000), later(70_000))).toBe('dlv_3');
         const again = await Promise.all(['dlv_5', 'dlv_6'].map((id) => store.dedup.claim(ACC_A, 'k1', id, later(60_000), later(70_000))));
         expect(again[0]).toBe(again[1]);
+      });
+    });
+
+    describe('endpoint health (F14): webhookHealth and the webhook fields it sets', () => {
+      const none = { consecutiveFailures: 0, failingSince: null };
+
+      it('knows nothing of a webhook that never failed', async () => {
+        expect(await store.webhookHealth.get(ACC_A, 'wh_1')).toStrictEqual(none);
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', true, at(0))).toStrictEqual(none);
+        expect(await store.webhookHealth.get(ACC_A, 'wh_1')).toStrictEqual(none);
+      });
+
+      it('counts failures since the first of the run; a success clears the run and the next failure starts another', async () => {
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(1_000))).toStrictEqual({ consecutiveFailures: 1, failingSince: at(1_000) });
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(2_000))).toStrictEqual({ consecutiveFailures: 2, failingSince: at(1_000) });
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(3_000))).toStrictEqual({ consecutiveFailures: 3, failingSince: at(1_000) });
+        expect(await store.webhookHealth.get(ACC_A, 'wh_1')).toStrictEqual({ consecutiveFailures: 3, failingSince: at(1_000) });
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', true, at(4_000))).toStrictEqual(none);
+        expect(await store.webhookHealth.get(ACC_A, 'wh_1')).toStrictEqual(none);
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(5_000))).toStrictEqual({ consecutiveFailures: 1, failingSince: at(5_000) });
+      });
+
+      it('resets a run, and keeps webhooks and accounts apart', async () => {
+        await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(0));
+        await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(1));
+        await store.webhookHealth.recordOutcome(ACC_A, 'wh_2', false, at(2));
+        await store.webhookHealth.recordOutcome(ACC_B, 'wh_1', false, at(3));
+        expect(await store.webhookHealth.get(ACC_C, 'wh_1')).toStrictEqual(none);
+        await store.webhookHealth.reset(ACC_A, 'wh_1');
+        await store.webhookHealth.reset(ACC_C, 'wh_2');
+        expect(await store.webhookHealth.get(ACC_A, 'wh_1')).toStrictEqual(none);
+        expect(await store.webhookHealth.get(ACC_A, 'wh_2')).toStrictEqual({ consecutiveFailures: 1, failingSince: at(2) });
+        expect(await store.webhookHealth.get(ACC_B, 'wh_1')).toStrictEqual({ consecutiveFailures: 1, failingSince: at(3) });
+        await store.webhookHealth.reset(ACC_A, 'wh_1');
+        expect(await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(9))).toStrictEqual({ consecutiveFailures: 1, failingSince: at(9) });
+      });
+
+      it('records concurrent failures without failing; it may undercount them (never overcount)', async () => {
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(100 + i))));
+        for (const r of results) expect(r.consecutiveFailures).toBeGreaterThanOrEqual(1);
+        const after = await store.webhookHealth.get(ACC_A, 'wh_1');
+        expect(after.consecutiveFailures).toBeGreaterThanOrEqual(1);
+        expect(after.consecutiveFailures).toBeLessThanOrEqual(8);
+        expect(after.failingSince!.getTime()).toBeGreaterThanOrEqual(at(100).getTime());
+        expect(after.failingSince!.getTime()).toBeLessThanOrEqual(at(107).getTime());
+        // and the run goes on from there
+        expect((await store.webhookHealth.recordOutcome(ACC_A, 'wh_1', false, at(200))).consecutiveFailures).toBe(after.consecutiveFailures + 1);
+      });
+
+      it('round-trips the limits and the disabled reason of a webhook, and drops them when a replacement lacks them', async () => {
+        const disabled = newWebhook('wh_1', { active: false, maxConcurrency: 4, rateLimitPerSecond: 250, disabledReason: 'the endpoint answered 410 Gone', disabledAt: at(5_000) });
+        await store.webhooks.upsert(disabled);
+        expect(await store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(disabled);
+        expect(await store.webhooks.list(ACC_A)).toStrictEqual([disabled]);
+        const enabled = newWebhook('wh_1', { active: true });
+        await store.webhooks.upsert(enabled);
+        const got = await store.webhooks.get(ACC_A, 'wh_1');
+        expect(got).toStrictEqual(enabled);
+        for (const key of ['maxConcurrency', 'rateLimitPerSecond', 'disabledReason', 'disabledAt']) expect(got).not.toHaveProperty(key);
       });
     });
 

@@ -3,7 +3,8 @@ import { HeraldError } from '@herald/core';
 import { encodeJson, type Bus } from '@herald/bus';
 import type { Store } from '@herald/store';
 import type { Logger } from '@herald/runtime';
-import type { PluginRegistry } from '@herald/transport';
+import type { HttpSender, PluginRegistry } from '@herald/transport';
+import type { AttemptSettings } from '@herald/dispatch';
 import type { Principal } from '../auth.ts';
 
 export interface ApiDeps {
@@ -14,6 +15,10 @@ export interface ApiDeps {
   plugins: PluginRegistry;
   /** What to do with an event whose data fails its event type's schema. */
   eventValidation: 'reject' | 'flag';
+  /** The Test button's sender (F6), with the SSRF guard; absent = the Test button is unavailable. */
+  sender?: HttpSender;
+  /** The Test button's attempt settings (a test is never retried: the schedule is empty). */
+  testSettings: AttemptSettings;
 }
 
 /** A configuration change, published on `herald.config` so that matchers drop their cache. */

@@ -5,9 +5,14 @@ import { pageOf, presentWebhook } from '../presenters.ts';
 import { enabledAccount as enabledAccountOf, notFound, publishConfigChange, type ApiDeps } from './context.ts';
 import type { Principal } from '../auth.ts';
 
-type WebhookInput = Partial<Omit<Webhook, 'id' | 'account' | 'createdAt' | 'updatedAt' | 'projects' | 'schema' | 'previousSecrets'>> & {
+type WebhookInput = Partial<
+  Omit<Webhook, 'id' | 'account' | 'createdAt' | 'updatedAt' | 'projects' | 'schema' | 'previousSecrets' | 'maxConcurrency' | 'rateLimitPerSecond' | 'disabledReason' | 'disabledAt'>
+> & {
   projects?: string[] | null;
   schema?: string | null;
+  /** Per-webhook limits (F14); `null` in an update = back to the engine's default. */
+  maxConcurrency?: number | null;
+  rateLimitPerSecond?: number | null;
 };
 
 /** At most this many rotated-out secrets are kept signing at once; older ones stop first. */
@@ -53,6 +58,8 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
         ...(b.projects ? { projects: b.projects } : {}), auth: b.auth ?? { type: 'none' }, headers: b.headers ?? {},
         secret: b.secret ?? newSigningSecret(), dedupWindowSeconds: b.dedupWindowSeconds ?? 60,
         ...(b.schema ? { schema: b.schema } : {}), ...(b.retry ? { retry: b.retry } : {}), ...(b.timeoutMs !== undefined ? { timeoutMs: b.timeoutMs } : {}),
+        ...(typeof b.maxConcurrency === 'number' ? { maxConcurrency: b.maxConcurrency } : {}),
+        ...(typeof b.rateLimitPerSecond === 'number' ? { rateLimitPerSecond: b.rateLimitPerSecond } : {}),
         createdAt: now, updatedAt: now,
       };
       await deps.store.webhooks.upsert(w);
@@ -82,14 +89,25 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       if (!current) throw notFound('webhook', params.webhookId!);
       const b = body as WebhookInput;
       await checkReferences(account, b, current);
-      const { projects, schema, ...rest } = b;
+      const { projects, schema, maxConcurrency, rateLimitPerSecond, ...rest } = b;
       const next: Webhook = { ...current, ...rest, updatedAt: new Date() };
+      for (const [field, value] of [['maxConcurrency', maxConcurrency], ['rateLimitPerSecond', rateLimitPerSecond]] as const) {
+        if (value === null) delete next[field];
+        else if (value !== undefined) next[field] = value;
+      }
+      // Switched back on by hand: as `enable` does, Herald's reason goes and the health count starts again.
+      const reactivated = !current.active && next.active;
+      if (reactivated) {
+        delete next.disabledReason;
+        delete next.disabledAt;
+      }
       if (b.eventTypes) next.eventTypes = [...new Set(b.eventTypes)];
       if (projects === null) delete next.projects;
       else if (projects !== undefined) next.projects = projects;
       if (schema === null) delete next.schema;
       else if (schema !== undefined) next.schema = schema;
       await deps.store.webhooks.upsert(next);
+      if (reactivated) await deps.store.webhookHealth.reset(account, next.id);
       if (current.active && !next.active) await deps.store.deliveries.cancelPendingForWebhook(account, next.id);
       await publishConfigChange(deps, { kind: 'webhook', account, id: next.id });
       return { status: 200, body: presentWebhook(next, deps.plugins) };
@@ -119,11 +137,24 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       await publishConfigChange(deps, { kind: 'webhook', account, id: w.id });
       return { status: 200, body: { secret, previousSecretExpiresAt: expiresAt ? expiresAt.toISOString() : null } };
     },
+    /** Endpoint health (F14): turns a webhook back on after Herald (or a person) turned it off. */
+    async enableWebhook({ principal, params }) {
+      const account = await enabledAccount(principal);
+      const current = await deps.store.webhooks.get(account, params.webhookId!);
+      if (!current) throw notFound('webhook', params.webhookId!);
+      const { disabledReason: _reason, disabledAt: _at, ...rest } = current;
+      const next: Webhook = { ...rest, active: true, updatedAt: new Date() };
+      await deps.store.webhooks.upsert(next);
+      await deps.store.webhookHealth.reset(account, next.id);
+      await publishConfigChange(deps, { kind: 'webhook', account, id: next.id });
+      return { status: 200, body: presentWebhook(next, deps.plugins) };
+    },
     async deleteWebhook({ principal, params }) {
       const account = await enabledAccount(principal);
       const existed = await deps.store.webhooks.delete(account, params.webhookId!);
       if (!existed) throw notFound('webhook', params.webhookId!);
       await deps.store.deliveries.cancelPendingForWebhook(account, params.webhookId!);
+      await deps.store.webhookHealth.reset(account, params.webhookId!);
       await publishConfigChange(deps, { kind: 'webhook', account, id: params.webhookId! });
       return { status: 204 };
     },

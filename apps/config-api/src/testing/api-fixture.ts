@@ -5,18 +5,41 @@ import { createMemoryBus, type Bus, type ConsumedMessage } from '@herald/bus';
 import { createMemoryStore, type Store } from '@herald/store';
 import { createHeraldClient, type HeraldClient } from '@herald/api-spec';
 import { loadPlugins, silentLogger } from '@herald/runtime';
+import { HttpSender, TargetGuard, type LookupAll } from '@herald/transport';
 import { createConfigApi, type ConfigApiOptions } from '../app.ts';
 
 export const OPERATOR = 'operator-token-0123456789';
 
-/** A config-api on a free loopback port, over the in-memory bus and store; for tests. */
+/**
+ * Tests resolve no names through DNS: `localhost` is 127.0.0.1 and any other name is unknown
+ * (a `dns` failure), so that a test of a webhook at `https://x.example.com` sends no packet.
+ */
+export const offlineLookup: LookupAll = async (hostname) => {
+  if (hostname.toLowerCase() === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (tests resolve no names)`), { code: 'ENOTFOUND' });
+};
+
+/** The Test button's sender in tests: the real SSRF guard, 127.0.0.1 (only) allow-listed, no DNS. */
+export function testSender(allowedTargets = '127.0.0.1'): HttpSender {
+  return new HttpSender({ guard: new TargetGuard({ allowedTargets, lookup: offlineLookup }) });
+}
+
+/**
+ * A config-api on a free loopback port, over the in-memory bus and store; for tests. Its Test
+ * button sends through `testSender()` unless `options` names a `sender` (the caller closes that one).
+ */
 export async function startApiFixture(options: Partial<ConfigApiOptions> = {}) {
   const bus: Bus = createMemoryBus();
   const store: Store = createMemoryStore({ encryptionKey: Buffer.alloc(32, 7) });
   const topics = topicNames('t.');
   const published: ConsumedMessage[] = [];
   await bus.subscribe({ groupId: 'probe', topics: [topics.events, topics.config], handleBatch: async (b) => void published.push(...b.messages) });
-  const app = createConfigApi({ bus, store, logger: silentLogger(), topics, plugins: await loadPlugins(), adminToken: OPERATOR, validateResponses: true, ...options });
+  // `sender: undefined` given on purpose = a config-api without a sender.
+  const ownSender = 'sender' in options ? undefined : testSender();
+  const app = createConfigApi({
+    bus, store, logger: silentLogger(), topics, plugins: await loadPlugins(), adminToken: OPERATOR, validateResponses: true,
+    testSettings: { timeoutMs: 5_000 }, ...(ownSender ? { sender: ownSender } : {}), ...options,
+  });
   const server: Server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
@@ -37,6 +60,7 @@ export async function startApiFixture(options: Partial<ConfigApiOptions> = {}) {
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await ownSender?.close();
       await bus.close();
       await store.close();
     },

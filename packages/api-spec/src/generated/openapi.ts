@@ -413,6 +413,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{webhookId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message to a webhook now (the Test button)
+         * @description The Test button (F6). Herald builds a test event with the account's own data and sends
+         *     it to the webhook at once, through the same code as every delivery (the payload schema or
+         *     the default payload, the webhook's headers, its authentication plugin, the Standard
+         *     Webhooks signature, and the SSRF guard with `HERALD_ALLOWED_TARGETS`), waits for the
+         *     answer (at most the webhook's `timeoutMs`, else `HERALD_DELIVERY_TIMEOUT_MS`), and
+         *     answers the delivery with its one attempt: the request as it was sent (secret header
+         *     values masked as `********`) and the response (its body cut at `HERALD_RESPONSE_BODY_LIMIT`).
+         *
+         *     The event: the catalog example of `eventType` (by default the first of the webhook's
+         *     `eventTypes`) as the event's `data`; a webhook that subscribes to no type gets a
+         *     `herald.test` event about the account itself (`entity: { type: account, id }`, `data:
+         *     { id, name }`). The payload says it is a test: `action_type` is `test` in the default
+         *     payload and in a schema's `{{ action_type }}`.
+         *
+         *     The test is logged as a delivery with `test: true` (`GET /v1/deliveries`,
+         *     `GET /v1/webhooks/{id}/deliveries`), `succeeded` or `failed` after its one attempt: it is
+         *     never retried, resent or replayed. A test that fails is still a `200`: the failure is in
+         *     the delivery (`status: failed`, the attempt's `error` — `ssrf_blocked` for a refused
+         *     target, `timeout`, `http_status`, ...).
+         *
+         *     An inactive webhook can be tested (to check its endpoint before switching it on). A
+         *     test changes nothing else: a `410 Gone` answer does not disable the webhook, and endpoint
+         *     health does not count it.
+         *     Who: an `admin` key of the webhook's account, whose `webhooksEnabled` is `true`.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a webhook's failed deliveries since a time
+         * @description Replay (F13): puts every delivery of this webhook created in [`since`, `until`) whose
+         *     status is `status` (`failed` by default) back to `pending`, due now, and answers how many.
+         *     The delivery engine then sends each one again, as a new attempt (the attempt numbers
+         *     continue), exactly as a resend (`POST /v1/deliveries/{id}/resend`): each gets one
+         *     attempt, and is `failed` again if that one fails. Test deliveries are left out. Order is
+         *     not guaranteed.
+         *
+         *     `status` may be any final status: `succeeded` sends delivered messages again (the
+         *     receiver sees the same `webhook-id`, and should treat it as a duplicate if it already
+         *     has it), `suppressed` sends the duplicates that de-duplication held back, `cancelled`
+         *     those stopped when the webhook was deactivated.
+         *
+         *     The deliveries are walked in pages, not in one atomic step: one that changes meanwhile
+         *     is counted by its state when it is reached. An inactive webhook is a `409`: turn it on
+         *     first (its requeued deliveries would only be cancelled).
+         *     Who: an `admin` key of the webhook's account, whose `webhooksEnabled` is `true`.
+         */
+        post: operations["replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a webhook back on (after Herald disabled it)
+         * @description Endpoint health (F14): Herald turns a webhook off by itself when its endpoint keeps
+         *     failing — `HERALD_DISABLE_AFTER_FAILURES` consecutive deliveries (10 by default) ending
+         *     `failed`, the first and the last at least `HERALD_DISABLE_AFTER_MS` apart (a day by
+         *     default) — or at once when it answers `410 Gone`. It then shows `active: false` with
+         *     `disabledReason` and `disabledAt`, its pending deliveries are cancelled, and a
+         *     `webhook.disabled` event goes to the `herald.operations` topic.
+         *
+         *     This turns it back on: `active: true`, the reason and time removed, and its count of
+         *     failures started afresh. Deliveries cancelled meanwhile stay cancelled (replay them with
+         *     `POST /v1/webhooks/{id}/replay`). Enabling an active webhook changes nothing but its
+         *     count. (`PATCH` with `active: true` does the same.)
+         *     Who: an `admin` key of the webhook's account, whose `webhooksEnabled` is `true`.
+         */
+        post: operations["enableWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schemas": {
         parameters: {
             query?: never;
@@ -592,6 +719,43 @@ export interface paths {
         get: operations["listDeliveryAttempts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{deliveryId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend a delivery
+         * @description Resend (F13): puts a delivery that has ended — `failed`, `succeeded`, `cancelled`, or
+         *     `suppressed` ("send it anyway") — back to `pending`, due now, and answers it. The delivery
+         *     engine then sends it again as a new attempt (attempt numbers continue: a delivery that
+         *     failed after 14 attempts is sent as attempt 15), with the webhook's settings as they are
+         *     now (URL, authentication, signing secret, schema). A resend is one attempt, not a new
+         *     retry schedule: if it fails, the delivery is `failed` again (resend it again to try once
+         *     more). Its earlier attempts stay in the log.
+         *
+         *     A `409` when it is pending already (its next attempt is coming), when it is a test
+         *     delivery (press the Test button again instead), or when its webhook was deleted or is
+         *     inactive. Of two resends of one delivery at once, one wins and the other gets the `409`.
+         *     Who: an `admin` key of the delivery's account, whose `webhooksEnabled` is `true`.
+         */
+        post: operations["resendDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1118,6 +1282,18 @@ export interface components {
          */
         SigningSecret: string;
         /**
+         * @description Most attempts of this webhook in flight at once (F14); more wait their turn. Applied by
+         *     each delivery instance on its own: N instances may have N times as many in flight.
+         *     Absent = `HERALD_WEBHOOK_CONCURRENCY` (16 by default).
+         */
+        WebhookMaxConcurrency: number;
+        /**
+         * @description Most attempts of this webhook started per second (F14), evenly spaced; more wait their
+         *     turn (a backlog is sent at this pace, not dropped). Applied by each delivery instance on
+         *     its own: N instances may send N times as many. Absent = no limit.
+         */
+        WebhookRateLimit: number;
+        /**
          * @description The same (webhook, schema, entity) is not sent twice within this many seconds (F8); `0` turns de-duplication off.
          * @default 60
          */
@@ -1230,7 +1406,7 @@ export interface components {
             /** Format: uri */
             url: string;
             method: components["schemas"]["HttpMethod"];
-            /** @description An inactive webhook receives nothing, pending retries included. */
+            /** @description An inactive webhook receives nothing, pending retries included. Herald turns a failing webhook off by itself (see `disabledReason`). */
             active: boolean;
             /** @description The subscribed event types. */
             eventTypes: components["schemas"]["EventTypeName"][];
@@ -1251,6 +1427,21 @@ export interface components {
             retry?: components["schemas"]["RetryPolicy"];
             /** @description The attempt timeout in milliseconds; absent = Herald's default. */
             timeoutMs?: number;
+            /** @description Most attempts in flight at once, per delivery instance; absent = `HERALD_WEBHOOK_CONCURRENCY`. */
+            maxConcurrency?: components["schemas"]["WebhookMaxConcurrency"];
+            /** @description Most attempts started per second, per delivery instance; absent = no limit. */
+            rateLimitPerSecond?: components["schemas"]["WebhookRateLimit"];
+            /**
+             * @description Why Herald turned the webhook off (endpoint health, F14): its endpoint kept failing, or
+             *     answered `410 Gone`. Present only while it is off for that reason; `POST
+             *     /v1/webhooks/{id}/enable` turns it back on.
+             */
+            disabledReason?: string;
+            /**
+             * Format: date-time
+             * @description When Herald turned it off; present with `disabledReason`.
+             */
+            disabledAt?: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1282,6 +1473,8 @@ export interface components {
             dedupWindowSeconds?: components["schemas"]["DedupWindowSeconds"];
             retry?: components["schemas"]["RetryPolicy"];
             timeoutMs?: components["schemas"]["TimeoutMs"];
+            maxConcurrency?: components["schemas"]["WebhookMaxConcurrency"];
+            rateLimitPerSecond?: components["schemas"]["WebhookRateLimit"];
         };
         /** @description The fields to change; absent fields keep their value. */
         WebhookUpdate: {
@@ -1289,7 +1482,7 @@ export interface components {
             description?: components["schemas"]["WebhookDescription"];
             url?: components["schemas"]["WebhookUrl"];
             method?: components["schemas"]["HttpMethod"];
-            /** @description `false` stops the webhook's pending deliveries too. */
+            /** @description `false` stops the webhook's pending deliveries too; `true` turns on a webhook that Herald disabled, as `POST /v1/webhooks/{id}/enable` does. */
             active?: boolean;
             eventTypes?: components["schemas"]["WebhookEventTypes"];
             /** @description The new project scope; `null` = all projects of the account. */
@@ -1306,13 +1499,17 @@ export interface components {
             dedupWindowSeconds?: number;
             retry?: components["schemas"]["RetryPolicy"];
             timeoutMs?: components["schemas"]["TimeoutMs"];
+            /** @description The new cap of attempts in flight at once; `null` = `HERALD_WEBHOOK_CONCURRENCY` again. */
+            maxConcurrency?: components["schemas"]["WebhookMaxConcurrency"] | null;
+            /** @description The new rate limit; `null` = no limit. */
+            rateLimitPerSecond?: components["schemas"]["WebhookRateLimit"] | null;
         };
         WebhookList: {
             data: components["schemas"]["Webhook"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
         /**
-         * @description A delivery id, `dlv_` and 26 Crockford base32 characters (derived from the event, the webhook and the schema).
+         * @description A delivery id, `dlv_` and 26 Crockford base32 characters (derived from the event, the webhook and the schema; random for a test delivery).
          * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
          */
         DeliveryId: string;
@@ -1354,6 +1551,11 @@ export interface components {
             nextAttemptAt: string | null;
             /** @description What went wrong in the latest failed attempt (`<error class>: <message>`), or why the delivery was cancelled; absent after a success. */
             lastError?: string;
+            /**
+             * @description Present (`true`) on a delivery of the Test button (F6): sent once, never retried, resent or replayed.
+             * @constant
+             */
+            test?: true;
             /**
              * Format: date-time
              * @description When the delivery was made; the order and the `since`/`until` filters use it.
@@ -1452,6 +1654,39 @@ export interface components {
             data: components["schemas"]["Attempt"][];
             /** @description Always `null`: every attempt is in the one page. */
             nextCursor: null;
+        };
+        /** @description What to test with; `{}` for the defaults. */
+        WebhookTestRequest: {
+            /** @description The event type whose catalog example is the test event's data. Default the webhook's first subscribed type (none = a `herald.test` event about the account). */
+            eventType?: components["schemas"]["EventTypeName"];
+            /** @description A payload schema of the account to render the test with; `null` = the default payload (F5). Default the webhook's own `schema`. */
+            schemaId?: components["schemas"]["SchemaId"] | null;
+        };
+        /** @description One delivery, with the event it carries and its attempts. */
+        DeliveryResult: {
+            delivery: components["schemas"]["DeliveryDetail"];
+        };
+        ReplayRequest: {
+            /**
+             * Format: date-time
+             * @description Deliveries created at or after this time (RFC 3339).
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description Deliveries created before this time (RFC 3339); not before `since`. Default: now.
+             */
+            until?: string;
+            /**
+             * @description The deliveries in this final status are replayed.
+             * @default failed
+             * @enum {string}
+             */
+            status?: "failed" | "succeeded" | "cancelled" | "suppressed";
+        };
+        ReplayResult: {
+            /** @description How many deliveries were put back to pending. */
+            requeued: number;
         };
     };
     responses: {
@@ -1654,6 +1889,24 @@ export interface components {
         };
         /** @description A filter is invalid; `errors` names each bad parameter. */
         DeliveryListBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The test is invalid; `errors` names each bad field. */
+        WebhookTestBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The replay is invalid; `errors` names each bad field. */
+        ReplayBadRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2901,6 +3154,178 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** @description `{}` for the defaults. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTestRequest"];
+            };
+        };
+        responses: {
+            /** @description The test delivery, with its one attempt (succeeded or failed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResult"];
+                };
+            };
+            400: components["responses"]["WebhookTestBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description This config-api was started without an HTTP sender (an embedding that gave none), so it cannot send tests. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The Test button is not available: this config-api was started without an HTTP sender",
+                     *       "code": "HERALD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayRequest"];
+            };
+        };
+        responses: {
+            /** @description How many deliveries were put back to pending */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "requeued": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            400: components["responses"]["ReplayBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The webhook is inactive. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The webhook wh_01M7W3NW42V6DGZHBKVHF8WXKM is inactive; turn it on before replaying its deliveries",
+                     *       "code": "HERALD_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    enableWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example wh_01M7W3NW42V6DGZHBKVHF8WXKM
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook as it is now, active, secrets masked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *       "name": "Ticket priority to ERP",
+                     *       "description": "Sends priority changes of tickets to the ERP.",
+                     *       "url": "https://erp.example.com/hooks/herald",
+                     *       "method": "POST",
+                     *       "active": true,
+                     *       "eventTypes": [
+                     *         "ticket.priority_changed",
+                     *         "ticket.created"
+                     *       ],
+                     *       "auth": {
+                     *         "type": "basic",
+                     *         "username": "herald@example.com",
+                     *         "password": "********"
+                     *       },
+                     *       "headers": {
+                     *         "X-Source": "herald"
+                     *       },
+                     *       "secret": "whsec_********",
+                     *       "dedupWindowSeconds": 60,
+                     *       "maxConcurrency": 8,
+                     *       "rateLimitPerSecond": 50,
+                     *       "createdAt": "2026-11-20T09:12:00Z",
+                     *       "updatedAt": "2026-11-26T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     listSchemas: {
         parameters: {
             query?: {
@@ -3321,6 +3746,112 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["WebhookForbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    resendDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The delivery's id.
+                 * @example dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D
+                 */
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again and due now, with its attempts so far */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "delivery": {
+                     *         "id": "dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D",
+                     *         "webhookId": "wh_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *         "schemaId": null,
+                     *         "eventId": "evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z",
+                     *         "eventType": "ticket.priority_changed",
+                     *         "entity": {
+                     *           "type": "ticket",
+                     *           "id": "1042"
+                     *         },
+                     *         "status": "pending",
+                     *         "attemptCount": 1,
+                     *         "nextAttemptAt": "2026-11-25T08:00:00.120Z",
+                     *         "lastError": "http_status: the endpoint answered 500",
+                     *         "createdAt": "2026-11-24T10:55:27.412Z",
+                     *         "updatedAt": "2026-11-25T08:00:00.120Z",
+                     *         "event": {
+                     *           "id": "evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z",
+                     *           "type": "ticket.priority_changed",
+                     *           "account": "acc_01M7W3KDK31YKSJWJ2JVP8A5YZ",
+                     *           "entity": {
+                     *             "type": "ticket",
+                     *             "id": "1042"
+                     *           },
+                     *           "action": "update",
+                     *           "occurredAt": "2026-11-24T10:55:27Z",
+                     *           "data": {
+                     *             "ref": "T-1042",
+                     *             "priority": "high"
+                     *           }
+                     *         },
+                     *         "attempts": [
+                     *           {
+                     *             "id": "att_01JDA0Q3M7ZP5X2V8K4R6T9N1B",
+                     *             "number": 1,
+                     *             "startedAt": "2026-11-24T10:55:27.430Z",
+                     *             "durationMs": 92,
+                     *             "request": {
+                     *               "url": "https://erp.example.com/hooks/herald",
+                     *               "method": "POST",
+                     *               "headers": {
+                     *                 "content-type": "application/json",
+                     *                 "authorization": "********",
+                     *                 "webhook-id": "dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D"
+                     *               },
+                     *               "body": "{\"event_id\":\"evt_01JDA0Q1ZK3M5N7P9R1T3V5X7Z\",\"entity_id\":\"1042\",\"entity_type\":\"ticket\",\"action_type\":\"update\"}"
+                     *             },
+                     *             "response": {
+                     *               "status": 500,
+                     *               "headers": {
+                     *                 "content-type": "text/plain"
+                     *               },
+                     *               "body": "Internal Server Error",
+                     *               "truncated": false
+                     *             },
+                     *             "error": {
+                     *               "class": "http_status",
+                     *               "message": "the endpoint answered 500"
+                     *             },
+                     *             "success": false
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WebhookForbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The delivery cannot be resent now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhookDeliveries: {

@@ -1,7 +1,7 @@
 import type { Delivery } from '@herald/core';
 import type { NewDelivery } from '../repositories.ts';
 
-/** A delivery as both stores first persist it: no attempts yet, no lease, `createdAt` defaulting to now. */
+/** A delivery as both stores first persist it: no attempts yet (unless a test delivery says), no lease, `createdAt` defaulting to now. */
 export function initialDelivery(d: NewDelivery, now: Date): Delivery {
   const delivery: Delivery = {
     id: d.id,
@@ -13,7 +13,7 @@ export function initialDelivery(d: NewDelivery, now: Date): Delivery {
     entity: { type: d.entity.type, id: d.entity.id },
     event: d.event,
     status: d.status,
-    attempts: 0,
+    attempts: d.attempts ?? 0,
     nextAttemptAt: d.nextAttemptAt,
     leaseUntil: null,
     createdAt: d.createdAt ?? now,
@@ -21,6 +21,8 @@ export function initialDelivery(d: NewDelivery, now: Date): Delivery {
   };
   if (d.lastError !== undefined) delivery.lastError = d.lastError;
   if (d.suppressedBy !== undefined) delivery.suppressedBy = d.suppressedBy;
+  if (d.test === true) delivery.test = true;
+  if (d.attemptLimit !== undefined) delivery.attemptLimit = d.attemptLimit;
   return delivery;
 }
 

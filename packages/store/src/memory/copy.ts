@@ -33,6 +33,8 @@ export function copyDelivery(d: Delivery): Delivery {
   };
   if (d.lastError !== undefined) out.lastError = d.lastError;
   if (d.suppressedBy !== undefined) out.suppressedBy = d.suppressedBy;
+  if (d.test === true) out.test = true;
+  if (d.attemptLimit !== undefined) out.attemptLimit = d.attemptLimit;
   return out;
 }
 
@@ -81,6 +83,10 @@ export function copyWebhook(w: Webhook): Webhook {
   if (w.schema !== undefined) out.schema = w.schema;
   if (w.retry !== undefined) out.retry = { schedule: [...w.retry.schedule] };
   if (w.timeoutMs !== undefined) out.timeoutMs = w.timeoutMs;
+  if (w.maxConcurrency !== undefined) out.maxConcurrency = w.maxConcurrency;
+  if (w.rateLimitPerSecond !== undefined) out.rateLimitPerSecond = w.rateLimitPerSecond;
+  if (w.disabledReason !== undefined) out.disabledReason = w.disabledReason;
+  if (w.disabledAt !== undefined) out.disabledAt = date(w.disabledAt);
   if (w.previousSecrets !== undefined) out.previousSecrets = w.previousSecrets.map((p) => ({ secret: p.secret, expiresAt: date(p.expiresAt) }));
   return out;
 }

@@ -1,7 +1,8 @@
 import { FINAL_DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '@herald/core';
-import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../repositories.ts';
+import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery, RequeueQuery, InsertLease } from '../repositories.ts';
 import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../internal/new-delivery.ts';
+import { assertRequeueQuery } from '../internal/requeue-query.ts';
 import { copyDelivery } from './copy.ts';
 
 interface Stored {
@@ -44,12 +45,14 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
     this.#attempts = attempts;
   }
 
-  async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
+  async insertMany(deliveries: NewDelivery[], lease?: InsertLease): Promise<{ inserted: string[] }> {
     const now = new Date();
     const inserted: string[] = [];
     for (const d of uniqueById(deliveries)) {
       if (this.#byId.has(d.id)) continue;
-      this.#byId.set(d.id, { delivery: copyDelivery(initialDelivery(d, now)), leaseOwner: null });
+      const stored: Stored = { delivery: copyDelivery(initialDelivery(d, now)), leaseOwner: null };
+      if (lease && stored.delivery.status === 'pending') this.#lease(stored, lease.owner, lease.leaseMs, now);
+      this.#byId.set(d.id, stored);
       inserted.push(d.id);
     }
     return { inserted };
@@ -115,6 +118,26 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
     return true;
   }
 
+  async requeue(account: AccountId, id: string, now: Date = new Date()): Promise<Delivery | null> {
+    const stored = this.#find(account, id);
+    if (!stored || !this.#requeue(stored, now)) return null;
+    return copyDelivery(stored.delivery);
+  }
+
+  async requeueForWebhook(account: AccountId, webhookId: string, query: RequeueQuery, now: Date = new Date()): Promise<number> {
+    assertRequeueQuery(query);
+    const statuses = new Set(query.statuses);
+    let requeued = 0;
+    for (const stored of this.#byId.values()) {
+      const d = stored.delivery;
+      if (d.account !== account || d.webhookId !== webhookId || !statuses.has(d.status)) continue;
+      if (d.createdAt.getTime() < query.since.getTime()) continue;
+      if (query.until !== undefined && d.createdAt.getTime() >= query.until.getTime()) continue;
+      if (this.#requeue(stored, now)) requeued++;
+    }
+    return requeued;
+  }
+
   async cancelPendingForWebhook(account: AccountId, webhookId: string): Promise<number> {
     const now = new Date();
     let cancelled = 0;
@@ -149,6 +172,19 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
   #find(account: AccountId, id: string): Stored | undefined {
     const stored = this.#byId.get(id);
     return stored && stored.delivery.account === account ? stored : undefined;
+  }
+
+  /** Back to pending, due at `now`, one attempt more allowed; false (nothing changed) unless final and not a test. */
+  #requeue(stored: Stored, now: Date): boolean {
+    const d = stored.delivery;
+    if (!FINAL.has(d.status) || d.test === true) return false;
+    d.status = 'pending';
+    d.nextAttemptAt = new Date(now.getTime());
+    d.attemptLimit = d.attempts + 1;
+    d.leaseUntil = null;
+    d.updatedAt = new Date(now.getTime());
+    stored.leaseOwner = null;
+    return true;
   }
 
   #lease(stored: Stored, owner: string, leaseMs: number, now: Date): void {

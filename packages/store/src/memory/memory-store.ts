@@ -4,6 +4,7 @@ import { WebhookSecrets } from '../internal/webhook-secrets.ts';
 import { MemoryAccountRepository } from './account.repository.ts';
 import { MemoryAccountRecordRepository } from './account-record.repository.ts';
 import { MemoryDedupRepository } from './dedup.repository.ts';
+import { MemoryWebhookHealthRepository } from './webhook-health.repository.ts';
 import { MemoryApiKeyRepository } from './api-key.repository.ts';
 import { MemoryAttemptRepository } from './attempt.repository.ts';
 import { MemoryDeliveryRepository } from './delivery.repository.ts';
@@ -29,6 +30,7 @@ interface MemoryData {
   schemas: MemoryAccountRecordRepository<PayloadSchema>;
   ruleGroups: MemoryAccountRecordRepository<RuleGroup>;
   dedup: MemoryDedupRepository;
+  webhookHealth: MemoryWebhookHealthRepository;
 }
 
 const dataOf = new WeakMap<Store, MemoryData>();
@@ -50,6 +52,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     schemas: new MemoryAccountRecordRepository<PayloadSchema>('Schema'),
     ruleGroups: new MemoryAccountRecordRepository<RuleGroup>('Rule group'),
     dedup: new MemoryDedupRepository(),
+    webhookHealth: new MemoryWebhookHealthRepository(),
   };
   return storeOver(data, options);
 }
@@ -77,6 +80,7 @@ function storeOver(data: MemoryData, options: MemoryStoreOptions): Store {
     schemas: data.schemas,
     ruleGroups: data.ruleGroups,
     dedup: data.dedup,
+    webhookHealth: data.webhookHealth,
     async init() {},
     async ping() {},
     async close() {},

@@ -7,6 +7,7 @@ import { MongoAccountRepository } from './account/account.repository.ts';
 import { MongoAccountRecordRepository } from './account-record/account-record.repository.ts';
 import { accountRecordSchema, type AccountRecordDoc } from './account-record/account-record.schema.ts';
 import { dedupClaimSchema, MongoDedupRepository, type DedupClaimDoc } from './dedup/dedup.ts';
+import { MongoWebhookHealthRepository, webhookHealthSchema, type WebhookHealthDoc } from './webhook-health/webhook-health.ts';
 import { accountSchema, type AccountDoc } from './account/account.schema.ts';
 import { apiKeyRevocationSchema, type ApiKeyRevocationDoc } from './api-key/api-key-revocation.schema.ts';
 import { MongoApiKeyRepository } from './api-key/api-key.repository.ts';
@@ -80,7 +81,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   const schemas = connection.model<AccountRecordDoc>('PayloadSchema', accountRecordSchema('schemas'));
   const ruleGroups = connection.model<AccountRecordDoc>('RuleGroup', accountRecordSchema('rule_groups'));
   const dedupClaims = connection.model<DedupClaimDoc>('DedupClaim', dedupClaimSchema);
-  const models = [deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes, schemas, ruleGroups, dedupClaims];
+  const webhookHealth = connection.model<WebhookHealthDoc>('WebhookHealth', webhookHealthSchema);
+  const models = [webhookHealth, deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes, schemas, ruleGroups, dedupClaims];
 
   async function reachable(): Promise<void> {
     try {
@@ -102,6 +104,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     schemas: new MongoAccountRecordRepository<PayloadSchema>(schemas, 'Schema'),
     ruleGroups: new MongoAccountRecordRepository<RuleGroup>(ruleGroups, 'Rule group'),
     dedup: new MongoDedupRepository(dedupClaims),
+    webhookHealth: new MongoWebhookHealthRepository(webhookHealth),
 
     async init() {
       await reachable();

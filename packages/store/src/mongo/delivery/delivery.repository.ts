@@ -1,8 +1,9 @@
 import type { FilterQuery, Model } from 'mongoose';
 import { FINAL_DELIVERY_STATUSES, type Delivery } from '@herald/core';
-import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery } from '../../repositories.ts';
+import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, DeliveryRepository, NewDelivery, RequeueQuery, InsertLease } from '../../repositories.ts';
 import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../../internal/new-delivery.ts';
+import { assertRequeueQuery } from '../../internal/requeue-query.ts';
 import { duplicateIndexes } from '../duplicate-key.ts';
 import { toDelivery, toDeliveryDoc, type DeliveryDoc } from './delivery.schema.ts';
 import { LeaseTickets } from './lease-tickets.ts';
@@ -12,6 +13,25 @@ import { LeaseTickets } from './lease-tickets.ts';
  * the process dies between the two; the delivery is then claimable again after this.
  */
 const COMPLETION_HOLD_MS = 60_000;
+
+/**
+ * A completion whose lease still has this long to run writes without a ticket (see `complete`):
+ * far more than a write takes, and than the clocks of two instances may differ.
+ */
+const FAST_COMPLETION_MARGIN_MS = 10_000;
+
+/** How long a requeue's ticket holds off other requeues while its write lands (as COMPLETION_HOLD_MS). */
+const REQUEUE_HOLD_MS = 60_000;
+/** The ticket owner of a requeue (resend, replay): no worker holds a requeued delivery. */
+const REQUEUE_OWNER = 'requeue';
+/** How many deliveries a replay reads at a time, and how many of them it requeues at once. */
+const REQUEUE_PAGE = 100;
+const REQUEUE_CONCURRENCY = 8;
+
+/** What may be requeued: a final delivery that is not a test. (A new object each time: mongoose casts filters in place.) */
+function requeueable(): FilterQuery<DeliveryDoc> {
+  return { status: { $in: [...FINAL_DELIVERY_STATUSES] }, test: { $ne: true } };
+}
 
 /** Pending, due at `now`, and not leased (never, or the lease has run out). */
 function claimable(now: Date): FilterQuery<DeliveryDoc> {
@@ -34,11 +54,19 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     this.#attempts = attempts;
   }
 
-  async insertMany(deliveries: NewDelivery[]): Promise<{ inserted: string[] }> {
+  async insertMany(deliveries: NewDelivery[], lease?: InsertLease): Promise<{ inserted: string[] }> {
     const batch = uniqueById(deliveries);
     if (batch.length === 0) return { inserted: [] };
     const now = new Date();
-    const docs = batch.map((d) => toDeliveryDoc(initialDelivery(d, now)));
+    const docs = batch.map((d) => {
+      const doc = toDeliveryDoc(initialDelivery(d, now));
+      if (lease && doc.status === 'pending') {
+        // Born leased (generation 0, no ticket): only the inserter has it, since the id is unique.
+        doc.leaseOwner = lease.owner;
+        doc.leaseUntil = new Date(now.getTime() + lease.leaseMs);
+      }
+      return doc;
+    });
     try {
       // Unordered: one duplicate does not stop the rest of the batch.
       await this.#model.insertMany(docs, { ordered: false, lean: true });
@@ -107,12 +135,16 @@ export class MongoDeliveryRepository implements DeliveryRepository {
 
   async complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
     const fence: FilterQuery<DeliveryDoc> = { _id: id, account, status: 'pending', leaseOwner: owner };
-    const current = await this.#model.findOne(fence, { leaseGen: 1 }).lean<Pick<DeliveryDoc, '_id' | 'leaseGen'>>();
+    const current = await this.#model.findOne(fence, { leaseGen: 1, leaseUntil: 1 }).lean<Pick<DeliveryDoc, '_id' | 'leaseGen' | 'leaseUntil'>>();
     if (!current) return false;
     const now = new Date();
     const gen = current.leaseGen + 1;
+    // The fast path: while the holder's lease has FAST_COMPLETION_MARGIN_MS to run, no claimer can
+    // be at work on the delivery (claimers take only expired leases), so the conditional write needs
+    // no ticket. Closer to the end of the lease, a ticket fences off a claimer that starts meanwhile.
+    const fast = current.leaseUntil !== null && current.leaseUntil.getTime() - now.getTime() > FAST_COMPLETION_MARGIN_MS;
     const leaseUntil = new Date(now.getTime() + COMPLETION_HOLD_MS);
-    if (!(await this.#tickets.takeExactly({ account, deliveryId: id, gen, owner, leaseUntil }))) return false;
+    if (!fast && !(await this.#tickets.takeExactly({ account, deliveryId: id, gen, owner, leaseUntil }))) return false;
 
     const set: Partial<DeliveryDoc> = {
       status: outcome.status,
@@ -127,11 +159,46 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     const update = outcome.lastError === undefined ? { $set: set, $unset: { lastError: 1 } } : { $set: set };
     const result = await this.#model.updateOne({ ...fence, leaseGen: current.leaseGen }, update);
     if (result.matchedCount !== 1) {
-      await this.#tickets.release(id, gen);
+      if (!fast) await this.#tickets.release(id, gen);
       return false;
     }
-    await this.#tickets.clearUpTo(id, gen);
+    // A delivery born leased (generation 0) never had a ticket to clear.
+    if (current.leaseGen > 0 || !fast) await this.#tickets.clearUpTo(id, gen);
     return true;
+  }
+
+  requeue(account: AccountId, id: string, now: Date = new Date()): Promise<Delivery | null> {
+    return this.#requeue(account, id, now);
+  }
+
+  async requeueForWebhook(account: AccountId, webhookId: string, query: RequeueQuery, now: Date = new Date()): Promise<number> {
+    assertRequeueQuery(query);
+    if (query.statuses.length === 0) return 0;
+    const filter: FilterQuery<DeliveryDoc> = {
+      account,
+      webhookId,
+      status: { $in: [...query.statuses] },
+      test: { $ne: true },
+      createdAt: { $gte: query.since, ...(query.until !== undefined ? { $lt: query.until } : {}) },
+    };
+    let requeued = 0;
+    let after: string | undefined;
+    // By id, after the previous page's last: one that could not be requeued is not met again.
+    for (;;) {
+      const page = await this.#model
+        .find(after === undefined ? filter : { ...filter, _id: { $gt: after } }, { _id: 1 })
+        .sort({ _id: 1 })
+        .limit(REQUEUE_PAGE)
+        .lean<Pick<DeliveryDoc, '_id'>[]>();
+      if (page.length === 0) break;
+      for (let i = 0; i < page.length; i += REQUEUE_CONCURRENCY) {
+        const results = await Promise.all(page.slice(i, i + REQUEUE_CONCURRENCY).map((p) => this.#requeue(account, p._id, now)));
+        requeued += results.filter((d) => d !== null).length;
+      }
+      if (page.length < REQUEUE_PAGE) break;
+      after = page[page.length - 1]!._id;
+    }
+    return requeued;
   }
 
   async cancelPendingForWebhook(account: AccountId, webhookId: string): Promise<number> {
@@ -157,6 +224,37 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     await this.#tickets.clearExpiredFor(ids, new Date());
     const result = await this.#model.deleteMany({ ...old, _id: { $in: ids } });
     return result.deletedCount;
+  }
+
+  /**
+   * A requeue changes who may write next, as a claim does, so it takes the next lease ticket
+   * first (see lease-tickets.ts): of two requeues at once only the ticket holder writes, and it
+   * writes only over the generation it read. The loser, or one that read the delivery before
+   * another requeue (and what followed) moved its generation on, changes nothing.
+   */
+  async #requeue(account: AccountId, id: string, now: Date): Promise<Delivery | null> {
+    const current = await this.#model.findOne({ _id: id, account, ...requeueable() }, { leaseGen: 1, attempts: 1 }).lean<Pick<DeliveryDoc, '_id' | 'leaseGen' | 'attempts'>>();
+    if (!current) return null;
+    const leaseUntil = new Date(now.getTime() + REQUEUE_HOLD_MS);
+    const gen = await this.#tickets.takeNext({ account, deliveryId: id, owner: REQUEUE_OWNER, leaseUntil }, current.leaseGen, now);
+    if (gen === null) return null;
+    const doc = await this.#model
+      .findOneAndUpdate(
+        { _id: id, account, ...requeueable(), leaseGen: { $lt: gen } },
+        {
+          $set: {
+            status: 'pending', nextAttemptAt: now, attemptLimit: current.attempts + 1, leaseUntil: null, leaseOwner: null, leaseGen: gen, updatedAt: now,
+          },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<DeliveryDoc>();
+    if (!doc) {
+      await this.#tickets.release(id, gen);
+      return null;
+    }
+    await this.#tickets.clearUpTo(id, gen);
+    return toDelivery(doc);
   }
 
   async #claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date): Promise<Delivery | null> {

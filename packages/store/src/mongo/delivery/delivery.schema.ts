@@ -24,6 +24,10 @@ export interface DeliveryDoc {
   leaseGen: number;
   lastError?: string;
   suppressedBy?: string;
+  /** A Test button delivery (F6); absent = false. */
+  test?: boolean;
+  /** The last attempt number allowed (set by a resend or replay, F13); absent = the retry schedule decides. */
+  attemptLimit?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +52,8 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     leaseGen: { type: Number },
     lastError: { type: String },
     suppressedBy: { type: String },
+    test: { type: Boolean },
+    attemptLimit: { type: Number },
     createdAt: { type: Date },
     updatedAt: { type: Date },
   },
@@ -86,6 +92,8 @@ export function toDeliveryDoc(d: Delivery): DeliveryDoc {
   };
   if (d.lastError !== undefined) doc.lastError = d.lastError;
   if (d.suppressedBy !== undefined) doc.suppressedBy = d.suppressedBy;
+  if (d.test === true) doc.test = true;
+  if (d.attemptLimit !== undefined) doc.attemptLimit = d.attemptLimit;
   return doc;
 }
 
@@ -109,5 +117,7 @@ export function toDelivery(doc: DeliveryDoc): Delivery {
   };
   if (doc.lastError !== undefined && doc.lastError !== null) d.lastError = doc.lastError;
   if (doc.suppressedBy !== undefined && doc.suppressedBy !== null) d.suppressedBy = doc.suppressedBy;
+  if (doc.test === true) d.test = true;
+  if (typeof doc.attemptLimit === 'number') d.attemptLimit = doc.attemptLimit;
   return d;
 }

@@ -31,6 +31,10 @@ export interface WebhookDoc {
   dedupWindowSeconds: number;
   retry?: { schedule: number[] };
   timeoutMs?: number;
+  maxConcurrency?: number;
+  rateLimitPerSecond?: number;
+  disabledReason?: string;
+  disabledAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,6 +62,10 @@ export const webhookSchema = new Schema<WebhookDoc>(
     dedupWindowSeconds: { type: Number },
     retry: { type: new Schema({ schedule: { type: [Number], default: undefined } }, { _id: false }), default: undefined },
     timeoutMs: { type: Number },
+    maxConcurrency: { type: Number },
+    rateLimitPerSecond: { type: Number },
+    disabledReason: { type: String },
+    disabledAt: { type: Date },
     createdAt: { type: Date },
     updatedAt: { type: Date },
   },
@@ -91,6 +99,10 @@ export function toWebhookDoc(w: Webhook, secrets: StoredWebhookSecrets): Webhook
   if (w.schema !== undefined) doc.schema = w.schema;
   if (w.retry !== undefined) doc.retry = { schedule: [...w.retry.schedule] };
   if (w.timeoutMs !== undefined) doc.timeoutMs = w.timeoutMs;
+  if (w.maxConcurrency !== undefined) doc.maxConcurrency = w.maxConcurrency;
+  if (w.rateLimitPerSecond !== undefined) doc.rateLimitPerSecond = w.rateLimitPerSecond;
+  if (w.disabledReason !== undefined) doc.disabledReason = w.disabledReason;
+  if (w.disabledAt !== undefined) doc.disabledAt = w.disabledAt;
   return doc;
 }
 
@@ -120,6 +132,10 @@ export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
   if (doc.schema != null) w.schema = doc.schema;
   if (doc.retry != null) w.retry = { schedule: doc.retry.schedule };
   if (doc.timeoutMs != null) w.timeoutMs = doc.timeoutMs;
+  if (doc.maxConcurrency != null) w.maxConcurrency = doc.maxConcurrency;
+  if (doc.rateLimitPerSecond != null) w.rateLimitPerSecond = doc.rateLimitPerSecond;
+  if (doc.disabledReason != null) w.disabledReason = doc.disabledReason;
+  if (doc.disabledAt != null) w.disabledAt = doc.disabledAt;
   if (previousSecrets !== undefined) w.previousSecrets = previousSecrets;
   return w;
 }

@@ -1,0 +1,10 @@
+import { parseEnv, silentLogger } from '@herald/runtime';
+import { devEnvSchema, startEmbedded } from './dev.ts';
+import { redeliveryScenario } from './redelivery.scenario.ts';
+
+// Embedded mode (herald dev): the config-api's Test button shares the delivery engine's sender.
+redeliveryScenario('herald dev, in memory', async () => {
+  const env = parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '-1', HERALD_RETRY_POLL_MS: '50', LOG_LEVEL: 'silent' });
+  const herald = await startEmbedded(env, { logger: silentLogger() });
+  return { apiUrl: herald.apiUrl, operatorToken: herald.adminToken, stop: () => herald.stop() };
+});
