@@ -22,10 +22,7 @@ export const configApiEnvSchema = z.object({
   /** 32 bytes, base64 or hex: encrypts webhook secrets and auth settings at rest (AES-256-GCM). */
   HERALD_ENCRYPTION_KEY: encryptionKey(),
   /** Extra transport plugins, by package name (their config schemas validate webhooks' auth). */
-  HERALD_PLUGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  HERALD_PLUGINS: envVars.plugins(),
   /**
    * The Test button (F6) sends from the config-api, through the same SSRF guard as the delivery
    * app: its exceptions (CIDRs, IPs, host names; comma-separated), as the delivery app's.

@@ -50,10 +50,7 @@ export const deliveryEnvSchema = z.object({
    */
   HERALD_RETENTION_DAYS: envVars.nonNegativeInt(30),
   /** Extra transport plugins to load, by package name, comma-separated. */
-  HERALD_PLUGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  HERALD_PLUGINS: envVars.plugins(),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type DeliveryEnv = z.infer<typeof deliveryEnvSchema>;

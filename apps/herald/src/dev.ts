@@ -36,10 +36,7 @@ export const devEnvSchema = z.object({
   HERALD_DISABLE_AFTER_FAILURES: envVars.nonNegativeInt(10),
   HERALD_DISABLE_AFTER_MS: envVars.nonNegativeInt(86_400_000),
   /** Extra transport plugins (package names or paths), as for the apps. */
-  HERALD_PLUGINS: z
-    .string()
-    .default('')
-    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
+  HERALD_PLUGINS: envVars.plugins(),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;

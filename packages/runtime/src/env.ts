@@ -34,6 +34,12 @@ export const envVars = {
       .string({ error: 'is required (e.g. mongodb://127.0.0.1:27017/herald)' })
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HERALD_PLUGINS: extra transport plugins, comma-separated package names or paths (empty = none). */
+  plugins: () =>
+    z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
 };
 
 /**
