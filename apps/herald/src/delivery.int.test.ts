@@ -54,8 +54,13 @@ async function makeWorld(label: string): Promise<World> {
   const topics = topicNames(`${name}.`);
   const bus = createKafkaBus({ brokers: kafkaBrokers(), clientId: name });
   const store = createMongoStore({ uri: mongoUri(), dbName, encryptionKey });
-  await store.init();
-  await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: 3 })));
+  try {
+    await store.init();
+    await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: 3 })));
+  } catch (err) {
+    await Promise.allSettled([bus.close(), store.close()]);
+    throw err;
+  }
   return {
     name, dbName, topics, bus, store, uri: `${mongoUri().replace(/\/+$/, '')}/${dbName}`,
     async close() {
@@ -497,7 +502,7 @@ describe.concurrent('through the config-api: deleted webhooks and secrets', () =
   afterAll(async () => {
     await engine?.stop();
     server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    if (server) await new Promise((r) => server.close(r));
     await world?.close();
     await receiver?.close();
   });

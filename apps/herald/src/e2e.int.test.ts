@@ -96,7 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  if (server) await new Promise((r) => server.close(r));
   await matcher?.stop();
   await delivery?.stop();
   await sender?.close();

@@ -106,7 +106,7 @@ afterAll(async () => {
   await matcher?.kill('SIGTERM');
   await delivery?.stop();
   server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  if (server) await new Promise((r) => server.close(r));
   await sender?.close();
   await bus?.close();
   await receiver?.close();

@@ -15,6 +15,7 @@ import { abortableDelay } from './abortable-delay.ts';
 import type { Bus, ConsumedMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import type { BusLogger } from './bus-logger.ts';
 import { LazyClient } from './lazy-client.ts';
+import { TOPIC_READY_TIMEOUT_MS, waitForLeaders } from './wait-for-leaders.ts';
 import { withTimeout } from './with-timeout.ts';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -310,8 +311,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       }
       if (missing.size === 0) return;
       try {
+        // kafkajs's own waitForLeaders retries only LEADER_NOT_AVAILABLE, but a broker that has
+        // just created a topic may still answer UNKNOWN_TOPIC_OR_PARTITION for it (its metadata
+        // cache lags the controller, seen on a cold KRaft broker): waitForLeaders below waits
+        // through both.
         await client.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: [...missing].map(([topic, numPartitions]) => ({
             topic,
             numPartitions,
@@ -322,6 +327,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         // Created by someone else between listTopics and createTopics: that is what we wanted.
         if (!isTopicAlreadyExists(err)) throw err;
       }
+      await waitForLeaders(client, [...missing.keys()], TOPIC_READY_TIMEOUT_MS);
     },
 
     async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {

@@ -1,0 +1,49 @@
+import { HeraldError } from '@herald/core';
+import type { Admin } from 'kafkajs';
+
+/** How long ensureTopics waits for every partition of the topics it created to have a leader. */
+export const TOPIC_READY_TIMEOUT_MS = 30_000;
+
+const METADATA_LAG_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+function isMetadataLag(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { type?: unknown; cause?: unknown };
+  if (typeof e.type === 'string' && METADATA_LAG_ERRORS.has(e.type)) return true;
+  return e.cause !== undefined && e.cause !== err && isMetadataLag(e.cause);
+}
+
+/**
+ * Waits until the broker reports a leader for every partition of `topics`, treating the errors
+ * of a broker whose metadata has not caught up with a creation as "not yet".
+ */
+export async function waitForLeaders(
+  client: Pick<Admin, 'fetchTopicMetadata'>,
+  topics: string[],
+  timeoutMs: number,
+  pollMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const { topics: meta } = await client.fetchTopicMetadata({ topics });
+      const ready =
+        meta.length === topics.length &&
+        meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+      last = new Error(`partitions without a leader: ${meta.map((t) => t.name).join(', ')}`);
+    } catch (err) {
+      if (!isMetadataLag(err)) throw err;
+      last = err;
+    }
+    if (Date.now() >= deadline) {
+      throw new HeraldError(
+        'HERALD_UNAVAILABLE',
+        `Topics ${topics.join(', ')} were created but had no leaders after ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`,
+        { cause: last },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
