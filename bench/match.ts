@@ -12,6 +12,14 @@
  * the figures as `key=value` pairs:
  *
  *   match_events_per_s=N scale_out_ratio=N e2e_events_per_s_1=N e2e_events_per_s_3=N missing=N
+ *   machine_busy_1=N machine_busy_3=N matcher_cores_1=N matcher_cores_3=N
+ *   events_per_matcher_core_s_1=N events_per_matcher_core_s_3=N
+ *
+ * machine_busy_* is the share of all the machine's cores that were busy during the run of one
+ * instance and of three (0..1), matcher_cores_* the cores the matcher instance(s) used: a ratio
+ * near 1 with the machine already busy at one instance is the machine's limit, not the matcher's.
+ * events_per_matcher_core_s_* is the work done per core the matchers used: equal for one
+ * instance and three, the group adds throughput with every core it is given.
  *
  *   npx tsx bench/match.ts   (or pnpm bench:match)
  */
@@ -284,6 +292,12 @@ async function main(): Promise<void> {
     e2e_events_per_s_1: scale.oneInstancePerS,
     e2e_events_per_s_3: scale.threeInstancesPerS,
     missing: scale.missing,
+    machine_busy_1: scale.machineBusy1,
+    machine_busy_3: scale.machineBusy3,
+    matcher_cores_1: scale.matcherCores1,
+    matcher_cores_3: scale.matcherCores3,
+    events_per_matcher_core_s_1: Math.round(scale.oneInstancePerS / scale.matcherCores1),
+    events_per_matcher_core_s_3: Math.round(scale.threeInstancesPerS / scale.matcherCores3),
   });
   // kafkajs and mongoose leave timers behind; the bench stops by itself.
   process.exit(scale.missing === 0 ? 0 : 1);

@@ -27,6 +27,7 @@ import { createKafkaBus, encodeJson } from '../../packages/bus/src/index.ts';
 import { createMongoStore } from '../../packages/store/src/index.ts';
 import { internalMongoConnection } from '../../packages/store/src/mongo/mongo-store.ts';
 import { startApp, type AppProcess } from '../../test/app-process.ts';
+import { cpuWindow, type CpuWindow } from './cpu.ts';
 import type { Services } from './services.ts';
 
 const ACCOUNT = 'acc_scale';
@@ -60,6 +61,12 @@ export interface ScaleOut {
   ratio: number;
   /** Jobs the plan must produce that a run did not (summed over the three runs). */
   missing: number;
+  /** The machine's busy share of all its cores (0..1) during the run of one instance, and of three. */
+  machineBusy1: number;
+  machineBusy3: number;
+  /** Cores the matcher instance(s) used on average during those runs. */
+  matcherCores1: number;
+  matcherCores3: number;
 }
 
 export async function measureScaleOut(services: Services, eventCount: number, log: (line: string) => void): Promise<ScaleOut> {
@@ -85,7 +92,10 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
     const expected = new Set(all.flatMap((e) => deliveryJobsFor(e, plan.match(e)).map((j) => j.deliveryId)));
     log(`scale-out: ${eventCount} events, ${expected.size} jobs expected (${(expected.size / eventCount).toFixed(2)} per event)`);
 
-    const runOnce = async (instances: number, killOneMidway: boolean): Promise<{ perS: number; missing: number }> => {
+    const runOnce = async (
+      instances: number,
+      killOneMidway: boolean,
+    ): Promise<{ perS: number; missing: number; machineBusy: number; matcherCores: number }> => {
       const prefix = `${name}-${instances}${killOneMidway ? 'k' : ''}.`;
       const topics = topicNames(prefix);
       await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })));
@@ -121,11 +131,17 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       let first = 0;
       let last = 0;
       let killed = false;
+      const pids = apps.map((a) => a.child.pid).filter((pid): pid is number => pid !== undefined);
+      let window: CpuWindow | undefined;
+      let cpu: ReturnType<CpuWindow['end']> | undefined;
       const deadline = Date.now() + 300_000;
       for (;;) {
         const n = await committed();
         const t = Date.now();
-        if (n > 0 && first === 0) first = t;
+        if (n > 0 && first === 0) {
+          first = t;
+          window = cpuWindow(pids);
+        }
         if (killOneMidway && !killed && n >= eventCount / 3) {
           // A member dies mid-stream: the group rebalances and its partitions move on.
           killed = true;
@@ -133,6 +149,7 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
         }
         if (n >= eventCount) {
           last = t;
+          cpu = window?.end();
           break;
         }
         if (t > deadline) throw new Error(`${instances} instance(s): only ${n} of ${eventCount} events committed within 5 minutes`);
@@ -161,9 +178,10 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       let missing = 0;
       for (const id of expected) if (!seen.has(id)) missing++;
       const what = killOneMidway ? `${instances} instance(s), one killed midway` : `${instances} instance(s)`;
-      log(`scale-out: ${what}: ${Math.round(perS)} events/s; ${highWater} jobs produced (${highWater - expected.size} replayed), ${missing} missing`);
+      const busy = cpu ? `; machine ${Math.round(cpu.machineBusy * 100)}% busy (of ${cpu.cores} cores), matchers ${cpu.processCores.toFixed(2)} cores` : '';
+      log(`scale-out: ${what}: ${Math.round(perS)} events/s; ${highWater} jobs produced (${highWater - expected.size} replayed), ${missing} missing${busy}`);
       for (const app of apps.splice(0)) await app.kill('SIGTERM');
-      return { perS, missing };
+      return { perS, missing, machineBusy: cpu?.machineBusy ?? NaN, matcherCores: cpu?.processCores ?? NaN };
     };
 
     const one = await runOnce(1, false);
@@ -174,6 +192,10 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       threeInstancesPerS: Math.round(three.perS),
       ratio: Number((three.perS / one.perS).toFixed(2)),
       missing: one.missing + three.missing + rebalance.missing,
+      machineBusy1: Number(one.machineBusy.toFixed(2)),
+      machineBusy3: Number(three.machineBusy.toFixed(2)),
+      matcherCores1: Number(one.matcherCores.toFixed(2)),
+      matcherCores3: Number(three.matcherCores.toFixed(2)),
     };
   } finally {
     for (const app of apps) await app.kill('SIGTERM');

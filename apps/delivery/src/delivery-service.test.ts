@@ -79,6 +79,19 @@ describe('delivery service', () => {
     expect((await store.deliveries.get('acc_1', j.deliveryId))?.nextAttemptAt).toBeNull();
   });
 
+  it('logs every attempt of a webhook whose secret cannot sign as a `signature` error, and ends `failed` on schedule', async () => {
+    await setup(() => ({ status: 200 }), { secret: 'whsec_dG9vLXNob3J0' });
+    const j = job('evt_badsecret');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'failed', 'the delivery failed');
+    const attempts = await store.attempts.listForDelivery('acc_1', j.deliveryId);
+    expect(attempts.map((a) => [a.number, a.error?.class])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 'signature']));
+    expect(attempts[0]!.error?.message).toBe("the webhook's signing secret cannot be used: A signing secret must hold 16 to 64 bytes");
+    expect(receiver.received).toHaveLength(0);
+    // Herald's own failure: the endpoint's health is untouched.
+    expect((await store.webhooks.get('acc_1', 'wh_1'))?.active).toBe(true);
+  });
+
   it('stops the pending retries of a deleted webhook', async () => {
     await setup(() => ({ status: 500 }), {});
     const j = job('evt_4');

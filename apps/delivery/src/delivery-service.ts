@@ -67,8 +67,8 @@ export const HELD_PER_WORK_SLOT = 2;
  */
 const REFRESH_WEBHOOK_MS = 1_000;
 
-/** Attempt errors on Herald's side, before anything was sent: they do not count against the endpoint's health. */
-const HERALD_SIDE_ERRORS: ReadonlySet<AttemptErrorClass> = new Set<AttemptErrorClass>(['render', 'plugin']);
+/** Attempt errors on Herald's side, before anything was sent (rendering, authentication, signing): they do not count against the endpoint's health. */
+const HERALD_SIDE_ERRORS: ReadonlySet<AttemptErrorClass> = new Set<AttemptErrorClass>(['render', 'plugin', 'signature']);
 
 /** The de-duplication key of a job (F8): its webhook, schema and entity (within its account). */
 export function dedupKeyOf(job: Pick<DeliveryJob, 'webhookId' | 'schemaId' | 'event'>): string {

@@ -68,6 +68,7 @@ export type AttemptErrorClass =
   | 'response_too_large'
   | 'render'
   | 'plugin'
+  | 'signature'
   | 'network';
 
 export interface AttemptRequest {

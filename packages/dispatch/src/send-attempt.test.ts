@@ -102,6 +102,17 @@ describe('sendAttempt', () => {
     expect(r.outcome.status).toBe('pending');
   });
 
+  it('fails an attempt whose signing secret cannot sign as a logged `signature` error, sending nothing', async () => {
+    const plugins = await loadPlugins();
+    const before = receiver.received.length;
+    const r = await sendAttempt(delivery(), webhook({ secret: 'not-a-secret' }), { sender, plugins, settings, loadSchema });
+    expect(receiver.received.length).toBe(before);
+    expect(r.attempt.error).toEqual({ class: 'signature', message: "the webhook's signing secret cannot be used: A signing secret must start with whsec_" });
+    expect(r.attempt.success).toBe(false);
+    expect(r.outcome).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(r.outcome.lastError).toMatch(/^signature: /);
+  });
+
   it('sends the Norwegian seed\'s text schema "Message 1" byte for byte, as text/plain', async () => {
     const plugins = await loadPlugins();
     addSchema('sch_message1', 'text/plain', '{\n  Hello\n}');

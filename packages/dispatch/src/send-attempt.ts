@@ -98,12 +98,22 @@ export async function sendAttempt(
       error = failure('plugin', `the ${webhook.auth.type} authentication failed: ${(err as Error).message}`);
       break prepare;
     }
+    let signature: ReturnType<typeof standardWebhookHeaders>;
+    try {
+      signature = standardWebhookHeaders(signingSecrets(webhook, now()), delivery.id, request.body, now());
+    } catch (err) {
+      // A secret that cannot sign (one written around the API's checks, e.g. into the database by
+      // hand) fails the attempt like any other, logged, instead of failing it with no trace at
+      // every lease forever.
+      error = failure('signature', `the webhook's signing secret cannot be used: ${(err as Error).message}`);
+      break prepare;
+    }
     request.headers = {
       ...request.headers,
       'content-type': contentType,
       'user-agent': USER_AGENT,
       'triggered-at': delivery.event.occurredAt,
-      ...standardWebhookHeaders(signingSecrets(webhook, now()), delivery.id, request.body, now()),
+      ...signature,
     };
     const sent = await deps.sender.send(request, { timeoutMs: webhook.timeoutMs ?? deps.settings.timeoutMs, maxResponseBytes: deps.settings.maxResponseBytes });
     durationMs = sent.durationMs;

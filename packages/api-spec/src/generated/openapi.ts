@@ -1639,7 +1639,8 @@ export interface components {
             /**
              * @description What kind of failure: `timeout`, `connection_refused`, `connection_reset`, `dns`, `tls`,
              *     `ssrf_blocked`, `http_status` (an answer that is not 2xx), `response_too_large`,
-             *     `render`, `plugin`, `network`. New classes may be added.
+             *     `render`, `plugin`, `signature` (the webhook's signing secret cannot sign), `network`.
+             *     New classes may be added.
              * @example timeout
              */
             class: string;
