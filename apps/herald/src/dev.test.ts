@@ -53,4 +53,16 @@ describe('herald dev (embedded mode)', () => {
     await writeFile(bad, JSON.stringify({ webhooks: [{ id: 'w', account: 'a', name: 'n', url: 'ftp://x' }] }));
     await expect(readSeedFile(bad)).rejects.toThrow(/\/webhooks\/0\/url must be an http or https URL/);
   });
+
+  it('takes a webhook\'s limits from the seed file, within the config API\'s bounds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-seed-'));
+    const file = join(dir, 'limits.json');
+    const hook = { id: 'w', account: 'a', name: 'n', url: 'http://127.0.0.1:1/h', timeoutMs: 5_000, maxConcurrency: 4, rateLimitPerSecond: 20 };
+    await writeFile(file, JSON.stringify({ webhooks: [hook] }));
+    expect((await readSeedFile(file))[0]).toMatchObject({ timeoutMs: 5_000, maxConcurrency: 4, rateLimitPerSecond: 20 });
+    await writeFile(file, JSON.stringify({ webhooks: [{ ...hook, maxConcurrency: 101, timeoutMs: 10 }] }));
+    const err = await readSeedFile(file).catch((e: unknown) => e as Error);
+    expect(err.message).toMatch(/\/webhooks\/0\/timeoutMs Too small/i);
+    expect(err.message).toMatch(/\/webhooks\/0\/maxConcurrency Too big/i);
+  });
 });

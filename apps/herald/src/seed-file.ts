@@ -18,7 +18,10 @@ const webhookSeed = z.strictObject({
   secret: z.string().startsWith('whsec_').optional(),
   dedupWindowSeconds: z.number().int().min(0).default(60),
   retry: z.strictObject({ schedule: z.array(z.number().min(0)).min(1) }).optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  // The same bounds as the config API's (openapi.yaml: TimeoutMs, WebhookMaxConcurrency, WebhookRateLimit).
+  timeoutMs: z.number().int().min(1_000).max(60_000).optional(),
+  maxConcurrency: z.number().int().min(1).max(100).optional(),
+  rateLimitPerSecond: z.number().int().min(1).max(10_000).optional(),
 });
 
 const seedFile = z.strictObject({ webhooks: z.array(webhookSeed) });
