@@ -13,13 +13,18 @@
  *
  *   match_events_per_s=N scale_out_ratio=N e2e_events_per_s_1=N e2e_events_per_s_3=N missing=N
  *   machine_busy_1=N machine_busy_3=N matcher_cores_1=N matcher_cores_3=N
- *   events_per_matcher_core_s_1=N events_per_matcher_core_s_3=N
+ *   events_per_matcher_core_s_1=N events_per_matcher_core_s_3=N cpu_per_instance=N
  *
  * machine_busy_* is the share of all the machine's cores that were busy during the run of one
  * instance and of three (0..1), matcher_cores_* the cores the matcher instance(s) used: a ratio
  * near 1 with the machine already busy at one instance is the machine's limit, not the matcher's.
  * events_per_matcher_core_s_* is the work done per core the matchers used: equal for one
  * instance and three, the group adds throughput with every core it is given.
+ *
+ * Each instance runs under the same CPU limit (BENCH_MATCHER_CPU cores, 0.25 by default, through
+ * a Linux cgroup, as a pod's limit): on this 2-core machine one unlimited instance already takes a
+ * whole core and Kafka most of the other, so three unlimited ones could only share them.
+ * cpu_per_instance is the limit applied (0 = none: BENCH_MATCHER_CPU=0, or not root).
  *
  *   npx tsx bench/match.ts   (or pnpm bench:match)
  */
@@ -298,6 +303,7 @@ async function main(): Promise<void> {
     matcher_cores_3: scale.matcherCores3,
     events_per_matcher_core_s_1: Math.round(scale.oneInstancePerS / scale.matcherCores1),
     events_per_matcher_core_s_3: Math.round(scale.threeInstancesPerS / scale.matcherCores3),
+    cpu_per_instance: scale.cpuPerInstance,
   });
   // kafkajs and mongoose leave timers behind; the bench stops by itself.
   process.exit(scale.missing === 0 ? 0 : 1);

@@ -3,7 +3,7 @@
  * window, and how much CPU a set of processes used in it. A scale-out figure means little
  * without them: instances added to a machine whose cores are already busy cannot go faster.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /** Jiffies per second of /proc's counters (USER_HZ); 100 on every Linux we run on. */
@@ -58,4 +58,67 @@ export function cpuWindow(pids: readonly number[]): CpuWindow {
       return { machineBusy, processCores: used / HZ / seconds, cores: cpus().length };
     },
   };
+}
+
+/** A CPU quota on a set of processes (a Linux cgroup's CPU limit, as a container's or a pod's). */
+export interface CpuLimit {
+  readonly cores: number;
+  add(pid: number): void;
+  /** Removes the group; its processes must have ended. */
+  release(): void;
+}
+
+const CGROUP_V1_CPU = '/sys/fs/cgroup/cpu';
+const CGROUP_V2 = '/sys/fs/cgroup';
+
+/**
+ * A group limited to `cores` CPU cores (e.g. 0.25), through cgroup v1's cpu controller or
+ * cgroup v2's cpu.max; null where neither can be written (not root, no cgroup file system).
+ */
+export function cpuLimit(name: string, cores: number): CpuLimit | null {
+  const period = 100_000;
+  const quota = Math.max(1_000, Math.round(cores * period));
+  // Each only where its controller's files are there (a plain folder under /sys/fs/cgroup would take any file).
+  const attempts: { dir: string; marker: string; limit: () => void }[] = [
+    {
+      marker: `${CGROUP_V1_CPU}/cpu.cfs_quota_us`,
+      dir: `${CGROUP_V1_CPU}/${name}`,
+      limit() {
+        writeFileSync(`${this.dir}/cpu.cfs_period_us`, String(period));
+        writeFileSync(`${this.dir}/cpu.cfs_quota_us`, String(quota));
+      },
+    },
+    { dir: `${CGROUP_V2}/${name}`, marker: `${CGROUP_V2}/cgroup.controllers`, limit() { writeFileSync(`${this.dir}/cpu.max`, `${quota} ${period}`); } },
+  ];
+  for (const a of attempts) {
+    try {
+      if (!existsSync(a.marker)) continue;
+      mkdirSync(a.dir);
+    } catch {
+      continue;
+    }
+    try {
+      a.limit();
+      return {
+        cores,
+        add(pid) {
+          writeFileSync(`${a.dir}/cgroup.procs`, String(pid));
+        },
+        release() {
+          try {
+            rmdirSync(a.dir);
+          } catch {
+            // still busy: the kernel removes nothing; left for the next run's name to differ
+          }
+        },
+      };
+    } catch {
+      try {
+        rmdirSync(a.dir);
+      } catch {
+        // nothing to undo
+      }
+    }
+  }
+  return null;
 }

@@ -27,7 +27,7 @@ import { createKafkaBus, encodeJson } from '../../packages/bus/src/index.ts';
 import { createMongoStore } from '../../packages/store/src/index.ts';
 import { internalMongoConnection } from '../../packages/store/src/mongo/mongo-store.ts';
 import { startApp, type AppProcess } from '../../test/app-process.ts';
-import { cpuWindow, type CpuWindow } from './cpu.ts';
+import { cpuLimit, cpuWindow, type CpuLimit, type CpuWindow } from './cpu.ts';
 import type { Services } from './services.ts';
 
 const ACCOUNT = 'acc_scale';
@@ -67,6 +67,8 @@ export interface ScaleOut {
   /** Cores the matcher instance(s) used on average during those runs. */
   matcherCores1: number;
   matcherCores3: number;
+  /** The CPU limit each instance ran under (cores), 0 when none (BENCH_MATCHER_CPU=0, or no cgroup could be written). */
+  cpuPerInstance: number;
 }
 
 export async function measureScaleOut(services: Services, eventCount: number, log: (line: string) => void): Promise<ScaleOut> {
@@ -78,6 +80,7 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
   const kafka = new Kafka({ clientId: `${name}-admin`, brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const apps: AppProcess[] = [];
+  const limits: CpuLimit[] = [];
   try {
     await store.init();
     await admin.connect();
@@ -92,6 +95,13 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
     const expected = new Set(all.flatMap((e) => deliveryJobsFor(e, plan.match(e)).map((j) => j.deliveryId)));
     log(`scale-out: ${eventCount} events, ${expected.size} jobs expected (${(expected.size / eventCount).toFixed(2)} per event)`);
 
+    const cpuPerInstance = Math.max(0, Number(process.env['BENCH_MATCHER_CPU'] ?? 0.25));
+    let limited = cpuPerInstance > 0;
+    log(
+      cpuPerInstance > 0
+        ? `scale-out: each matcher instance limited to ${cpuPerInstance} CPU core (BENCH_MATCHER_CPU; 0 = no limit)`
+        : 'scale-out: matcher instances not limited (BENCH_MATCHER_CPU=0)',
+    );
     const runOnce = async (
       instances: number,
       killOneMidway: boolean,
@@ -116,6 +126,20 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       // The instances first, until the group is stable with all of them: the rate is then the
       // group's steady rate, not its start-up.
       apps.push(...(await Promise.all(Array.from({ length: instances }, () => startApp('matcher', env)))));
+      // Each instance gets the same CPU limit, as a pod or a container would: on a machine with
+      // fewer cores than the instances and the broker need, three unlimited instances only share
+      // the same cores, and the figure would be the machine's, not the matcher's.
+      if (cpuPerInstance > 0) {
+        apps.forEach((app, i) => {
+          const limit = cpuLimit(`${prefix.replace(/\W/g, '-')}${i}`, cpuPerInstance);
+          if (limit && app.child.pid !== undefined) {
+            limit.add(app.child.pid);
+            limits.push(limit);
+          } else {
+            limited = false;
+          }
+        });
+      }
       const stableBy = Date.now() + 120_000;
       for (;;) {
         const [g] = (await admin.describeGroups([groupId])).groups;
@@ -181,6 +205,7 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       const busy = cpu ? `; machine ${Math.round(cpu.machineBusy * 100)}% busy (of ${cpu.cores} cores), matchers ${cpu.processCores.toFixed(2)} cores` : '';
       log(`scale-out: ${what}: ${Math.round(perS)} events/s; ${highWater} jobs produced (${highWater - expected.size} replayed), ${missing} missing${busy}`);
       for (const app of apps.splice(0)) await app.kill('SIGTERM');
+      for (const limit of limits.splice(0)) limit.release();
       return { perS, missing, machineBusy: cpu?.machineBusy ?? NaN, matcherCores: cpu?.processCores ?? NaN };
     };
 
@@ -196,9 +221,11 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
       machineBusy3: Number(three.machineBusy.toFixed(2)),
       matcherCores1: Number(one.matcherCores.toFixed(2)),
       matcherCores3: Number(three.matcherCores.toFixed(2)),
+      cpuPerInstance: limited ? cpuPerInstance : 0,
     };
   } finally {
     for (const app of apps) await app.kill('SIGTERM');
+    for (const limit of limits) limit.release();
     await admin.disconnect().catch(() => {});
     await bus.close();
     try {
