@@ -7,15 +7,25 @@ type Meta = Awaited<ReturnType<Parameters<typeof waitForLeaders>[0]['fetchTopicM
 const partition = (partitionId: number, leader: number) => ({ partitionErrorCode: 0, partitionId, leader, replicas: [1], isr: [1], offlineReplicas: [] });
 const kafkaError = (type: string) => Object.assign(new Error(`broker said ${type}`), { type });
 
-/** An admin client whose fetchTopicMetadata answers each call with the next scripted answer (the last one repeats). */
-function scripted(answers: (Meta | Error)[]) {
+/**
+ * An admin client whose fetchTopicMetadata answers each call with the next scripted answer (the
+ * last one repeats), and whose fetchTopicOffsets fails with the scripted errors first, then answers.
+ */
+function scripted(answers: (Meta | Error)[], offsetErrors: Error[] = []) {
   let calls = 0;
+  let offsetCalls = 0;
   return {
     get calls() { return calls; },
+    get offsetCalls() { return offsetCalls; },
     async fetchTopicMetadata() {
       const answer = answers[Math.min(calls++, answers.length - 1)]!;
       if (answer instanceof Error) throw answer;
       return answer;
+    },
+    async fetchTopicOffsets() {
+      const error = offsetErrors[offsetCalls++];
+      if (error) throw error;
+      return [{ partition: 0, offset: '0', high: '0', low: '0' }];
     },
   };
 }
@@ -34,10 +44,17 @@ describe('waitForLeaders', () => {
     expect(admin.calls).toBe(4);
   });
 
-  it('returns at once when every partition has a leader', async () => {
+  it('returns at once when every partition has a leader that answers for it', async () => {
     const admin = scripted([ready]);
     await waitForLeaders(admin, ['t'], 5_000, 1);
     expect(admin.calls).toBe(1);
+    expect(admin.offsetCalls).toBe(1);
+  });
+
+  it('waits through leaders that the metadata names but that do not answer for their partitions yet', async () => {
+    const admin = scripted([ready], [kafkaError('NOT_LEADER_FOR_PARTITION'), kafkaError('UNKNOWN_TOPIC_OR_PARTITION')]);
+    await waitForLeaders(admin, ['t'], 5_000, 1);
+    expect(admin.offsetCalls).toBe(3);
   });
 
   it('passes any other error on at once', async () => {
