@@ -95,7 +95,10 @@ export async function measureScaleOut(services: Services, eventCount: number, lo
     const expected = new Set(all.flatMap((e) => deliveryJobsFor(e, plan.match(e)).map((j) => j.deliveryId)));
     log(`scale-out: ${eventCount} events, ${expected.size} jobs expected (${(expected.size / eventCount).toFixed(2)} per event)`);
 
-    const cpuPerInstance = Math.max(0, Number(process.env['BENCH_MATCHER_CPU'] ?? 0.25));
+    const cpuPerInstance = Number(process.env['BENCH_MATCHER_CPU'] ?? 0.25);
+    if (!Number.isFinite(cpuPerInstance) || cpuPerInstance < 0) {
+      throw new Error(`BENCH_MATCHER_CPU must be a number of cores, 0 or more (e.g. 0.25), not ${JSON.stringify(process.env['BENCH_MATCHER_CPU'])}`);
+    }
     let limited = cpuPerInstance > 0;
     log(
       cpuPerInstance > 0
