@@ -14,6 +14,7 @@ import type {
 import { abortableDelay } from './abortable-delay.ts';
 import type { Bus, ConsumedMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import type { BusLogger } from './bus-logger.ts';
+import { isKafkaErrorOf } from './kafka-errors.ts';
 import { LazyClient } from './lazy-client.ts';
 import { TOPIC_READY_TIMEOUT_MS, waitForLeaders } from './wait-for-leaders.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -90,13 +91,7 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-function isTopicAlreadyExists(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { type?: unknown; errors?: unknown; cause?: unknown };
-  if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isTopicAlreadyExists);
-  return e.cause !== undefined && e.cause !== err && isTopicAlreadyExists(e.cause);
-}
+const TOPIC_ALREADY_EXISTS: ReadonlySet<string> = new Set(['TOPIC_ALREADY_EXISTS']);
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -325,7 +320,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         });
       } catch (err) {
         // Created by someone else between listTopics and createTopics: that is what we wanted.
-        if (!isTopicAlreadyExists(err)) throw err;
+        if (!isKafkaErrorOf(err, TOPIC_ALREADY_EXISTS)) throw err;
       }
       await waitForLeaders(client, [...missing.keys()], TOPIC_READY_TIMEOUT_MS);
     },

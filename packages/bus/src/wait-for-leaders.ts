@@ -1,24 +1,18 @@
 import { HeraldError } from '@herald/core';
 import type { Admin } from 'kafkajs';
+import { isKafkaErrorOf } from './kafka-errors.ts';
 
 /** How long ensureTopics waits for every partition of the topics it created to have a leader. */
 export const TOPIC_READY_TIMEOUT_MS = 30_000;
 
 /** What a broker answers for a topic it has created but not yet made ready on every partition. */
-const METADATA_LAG_ERRORS = new Set([
+const METADATA_LAG_ERRORS: ReadonlySet<string> = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
   'LEADER_NOT_AVAILABLE',
   'NOT_LEADER_FOR_PARTITION',
   'REPLICA_NOT_AVAILABLE',
   'UNKNOWN_LEADER_EPOCH',
 ]);
-
-function isMetadataLag(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { type?: unknown; cause?: unknown };
-  if (typeof e.type === 'string' && METADATA_LAG_ERRORS.has(e.type)) return true;
-  return e.cause !== undefined && e.cause !== err && isMetadataLag(e.cause);
-}
 
 /**
  * Waits until the broker reports a leader for every partition of `topics`, and those leaders
@@ -47,7 +41,7 @@ export async function waitForLeaders(
       }
       last = new Error(`partitions without a leader: ${meta.map((t) => t.name).join(', ')}`);
     } catch (err) {
-      if (!isMetadataLag(err)) throw err;
+      if (!isKafkaErrorOf(err, METADATA_LAG_ERRORS)) throw err;
       last = err;
     }
     if (Date.now() >= deadline) {
