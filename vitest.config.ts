@@ -21,7 +21,7 @@ export default defineConfig({
           globalSetup: ['./test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Integration files share one Kafka broker and one FerretDB; they isolate by
+          // Integration files share one Kafka broker and one MongoDB server; they isolate by
           // unique topic, group and database names, but run one file at a time to keep
           // a 2-core machine from starving the broker.
           fileParallelism: false,

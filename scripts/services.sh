@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Real Apache Kafka (KRaft, single node) and a real MongoDB wire-protocol
-# server (FerretDB on SQLite) on loopback, for Herald's tests. No docker.
+# Real Apache Kafka (KRaft, single node) and a MongoDB wire-protocol server
+# (mongo-java-server, in memory) on loopback, for Herald's tests. No docker.
 #
 #   scripts/services.sh up       fetch/build what is missing, start both, wait
 #   scripts/services.sh down     stop both, remove their run data
@@ -9,15 +9,24 @@
 # After `up`, `source "$HERALD_SERVICES_CACHE/run/env"` (default cache:
 # <repo>/.cache/services) sets KAFKA_BROKERS and MONGODB_URI.
 #
-# Needs: Java 17+, Maven, Go, (Node, for a real MongoDB ping; else TCP only).
-# Network: only Maven Central (mvn) and the Go module proxy (go), on the first
-# `up` of an empty cache. The services themselves listen on 127.0.0.1 only.
+# Needs: Java 17+ (a JDK: javac compiles the small MongoDB launcher), Maven,
+# (Node, for a real MongoDB ping; else TCP only).
+# Network: only Maven Central (mvn), on the first `up` of an empty cache. The
+# services themselves listen on 127.0.0.1 only.
+#
+# Kafka: org.apache.kafka:kafka_2.13 3.9.x (scripts/pom.xml). MongoDB wire
+# protocol: de.bwaldvogel:mongo-java-server 1.47.0 with its memory backend
+# (scripts/mongo-pom.xml), started by scripts/mongo-launcher/HeraldMongoServer.java,
+# which also corrects the `n` that its `insert` reports when some documents
+# fail. Its data lives in the JVM's heap only: `down` (or a crash) loses it.
 #
 # Environment:
 #   HERALD_SERVICES_CACHE         cache folder        (<repo>/.cache/services)
 #   HERALD_KAFKA_PORT             Kafka PLAINTEXT     (19092)
 #   HERALD_KAFKA_CONTROLLER_PORT  KRaft controller    (19093)
-#   HERALD_MONGO_PORT             FerretDB            (27018)
+#   HERALD_MONGO_PORT             mongo-java-server   (27018)
+#   HERALD_MONGO_HEAP             its JVM's -Xmx      (2g)
+#   HERALD_MONGO_LOG_LEVEL        its log level       (WARNING; INFO, FINE: more)
 #   HERALD_SERVICES_TIMEOUT       seconds to wait for readiness (90)
 #   HERALD_SERVICES_M2            Maven local repo    ($CACHE/m2)
 set -euo pipefail
@@ -32,17 +41,23 @@ RUN=$CACHE/run
 KAFKA_PORT=${HERALD_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${HERALD_KAFKA_CONTROLLER_PORT:-19093}
 MONGO_PORT=${HERALD_MONGO_PORT:-27018}
+MONGO_HEAP=${HERALD_MONGO_HEAP:-2g}
 TIMEOUT=${HERALD_SERVICES_TIMEOUT:-90}
 M2=${HERALD_SERVICES_M2:-$CACHE/m2}
 
 KAFKA_VERSION=3.9.1
 KAFKA_FALLBACK_VERSION=3.9.0
-FERRETDB_VERSION=v1.24.2
-FERRETDB_MODULE=github.com/FerretDB/FerretDB
+MONGO_VERSION=1.47.0
 
 KAFKA_LIBS=$CACHE/kafka/libs
 KAFKA_MARKER=$KAFKA_LIBS/.complete
-FERRETDB_BIN=$CACHE/bin/ferretdb
+MONGO_POM=$SCRIPT_DIR/mongo-pom.xml
+MONGO_LAUNCHER_SRC=$SCRIPT_DIR/mongo-launcher/HeraldMongoServer.java
+MONGO_MAIN=HeraldMongoServer
+MONGO_LIBS=$CACHE/mongo/libs
+MONGO_MARKER=$MONGO_LIBS/.complete
+MONGO_CLASSES=$CACHE/mongo/classes
+MONGO_CLASSES_MARKER=$MONGO_CLASSES/.complete
 
 KAFKA_PID=$RUN/kafka.pid
 KAFKA_LOG=$RUN/kafka.log
@@ -51,16 +66,12 @@ KAFKA_PROPS=$RUN/kafka-server.properties
 KAFKA_LOG4J=$RUN/kafka-log4j.properties
 TOOLS_LOG4J=$RUN/tools-log4j.properties
 TOOLS_CONFIG=$RUN/kafka-tools.properties
-FERRETDB_PID=$RUN/ferretdb.pid
-FERRETDB_LOG=$RUN/ferretdb.log
-FERRETDB_DATA=$RUN/ferretdb-data
-FERRETDB_STATE=$RUN/ferretdb-state
+MONGO_PID=$RUN/mongo.pid
+MONGO_LOG=$RUN/mongo.log
 ENV_FILE=$RUN/env
 
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-
-export GOTOOLCHAIN=local
-export GOWORK=off
+JAVAC=${JAVA_HOME:+$JAVA_HOME/bin/}javac
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
@@ -86,7 +97,7 @@ pid_of() {
   printf '%s\n' "$pid"
 }
 kafka_pid() { pid_of "$KAFKA_PID" kafka.Kafka; }
-ferretdb_pid() { pid_of "$FERRETDB_PID" "$FERRETDB_BIN"; }
+mongo_pid() { pid_of "$MONGO_PID" "$MONGO_MAIN"; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -234,53 +245,71 @@ kafka_ready() {
     --command-config "$TOOLS_CONFIG" --list >/dev/null 2>&1
 }
 
-# --- FerretDB ----------------------------------------------------------------
+# --- mongo-java-server -------------------------------------------------------
 
-ferretdb_built() {
-  local v
-  # (not `| grep -q`: with pipefail, grep's early exit can SIGPIPE ferretdb)
-  [[ -x $FERRETDB_BIN ]] && v=$("$FERRETDB_BIN" --version 2>/dev/null) &&
-    [[ $'\n'$v$'\n' == *$'\n'"version: $FERRETDB_VERSION"$'\n'* ]]
+mongo_pom_hash() { sha256sum "$MONGO_POM" | cut -d' ' -f1; }
+mongo_src_hash() { sha256sum "$MONGO_LAUNCHER_SRC" | cut -d' ' -f1; }
+
+mongo_libs_ready() {
+  [[ -f $MONGO_MARKER ]] && grep -qx "pom=$(mongo_pom_hash)" "$MONGO_MARKER"
 }
 
-# Builds FerretDB from its Go module (once). `go install ...@v1.24.2` alone
-# gives a binary that panics at start (build/version/version.txt is generated
-# by FerretDB's release tooling and is not part of the module), so: download
-# the module, copy it, write version.txt, and `go build` it.
-ensure_ferretdb() {
-  ferretdb_built && return 0
-  need go "needed once, to build FerretDB $FERRETDB_VERSION"
-  log "building FerretDB $FERRETDB_VERSION with $(go env GOVERSION) (first time only, takes a few minutes)"
-  local dir src=$CACHE/tmp/ferretdb-src
-  dir=$(cd "$CACHE" && go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-  [[ -n $dir && -f $dir/go.mod ]] || die "go mod download $FERRETDB_MODULE@$FERRETDB_VERSION failed"
-  rm -rf "$src"
-  mkdir -p "$(dirname "$src")" "$(dirname "$FERRETDB_BIN")"
-  cp -R "$dir" "$src"
-  chmod -R u+w "$src"
-  printf '%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  (cd "$src" && go build -buildvcs=false -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) ||
-    die "go build of FerretDB failed"
-  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
-  rm -rf "$src"
-  rmdir "$CACHE/tmp" 2>/dev/null || true
-  ferretdb_built || die "$FERRETDB_BIN --version does not report $FERRETDB_VERSION"
+# Resolves mongo-java-server's jars from Maven Central into $MONGO_LIBS (once).
+ensure_mongo_libs() {
+  mongo_libs_ready && return 0
+  need mvn "needed once, to fetch mongo-java-server from Maven Central"
+  local tmp=$CACHE/mongo/libs.tmp
+  log "resolving mongo-java-server $MONGO_VERSION from Maven Central (first time only)"
+  rm -rf "$tmp"
+  mvn -q -B -Dstyle.color=never -f "$MONGO_POM" \
+    -Dmaven.repo.local="$M2" \
+    dependency:copy-dependencies \
+    -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' ||
+    die "could not resolve mongo-java-server $MONGO_VERSION from Maven Central (see the mvn output above)"
+  local jar
+  for jar in mongo-java-server-core mongo-java-server-memory-backend; do
+    [[ -f $tmp/$jar-$MONGO_VERSION.jar ]] || die "mvn finished but $tmp has no $jar-$MONGO_VERSION.jar"
+  done
+  printf 'mongo-java-server=%s\npom=%s\n' "$MONGO_VERSION" "$(mongo_pom_hash)" >"$tmp/.complete"
+  rm -rf "$MONGO_LIBS" "$MONGO_CLASSES"
+  mv "$tmp" "$MONGO_LIBS"
+  log "mongo-java-server $MONGO_VERSION: $(find "$MONGO_LIBS" -name '*.jar' | wc -l) jars in $MONGO_LIBS"
 }
 
-start_ferretdb() {
-  rm -rf "$FERRETDB_DATA" "$FERRETDB_STATE"
-  mkdir -p "$FERRETDB_DATA" "$FERRETDB_STATE"
-  log "starting FerretDB $FERRETDB_VERSION (SQLite)"
-  start_bg "$FERRETDB_PID" "$FERRETDB_BIN" "$FERRETDB_LOG" \
-    "$FERRETDB_BIN" \
-    --handler=sqlite \
-    --sqlite-url="file:$FERRETDB_DATA/" \
-    --listen-addr="127.0.0.1:$MONGO_PORT" \
-    --state-dir="$FERRETDB_STATE" \
-    --debug-addr=- \
-    --telemetry=disable \
-    --log-level=info
+mongo_launcher_ready() {
+  [[ -f $MONGO_CLASSES_MARKER && -f $MONGO_CLASSES/$MONGO_MAIN.class ]] &&
+    grep -qx "src=$(mongo_src_hash)" "$MONGO_CLASSES_MARKER" &&
+    grep -qx "pom=$(mongo_pom_hash)" "$MONGO_CLASSES_MARKER"
+}
+
+# Compiles scripts/mongo-launcher/HeraldMongoServer.java into $MONGO_CLASSES
+# (again whenever the source or the jars change).
+ensure_mongo_launcher() {
+  mongo_launcher_ready && return 0
+  need "$JAVAC" "a JDK (17+) compiles $MONGO_LAUNCHER_SRC"
+  local tmp=$CACHE/mongo/classes.tmp
+  log "compiling $(basename "$MONGO_LAUNCHER_SRC")"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  "$JAVAC" -nowarn --release 17 -encoding UTF-8 -cp "$MONGO_LIBS/*" -d "$tmp" "$MONGO_LAUNCHER_SRC" ||
+    die "javac $MONGO_LAUNCHER_SRC failed"
+  printf 'src=%s\npom=%s\n' "$(mongo_src_hash)" "$(mongo_pom_hash)" >"$tmp/.complete"
+  rm -rf "$MONGO_CLASSES"
+  mv "$tmp" "$MONGO_CLASSES"
+}
+
+ensure_mongo() {
+  ensure_mongo_libs
+  ensure_mongo_launcher
+}
+
+start_mongo() {
+  log "starting mongo-java-server $MONGO_VERSION (memory backend, -Xmx$MONGO_HEAP)"
+  start_bg "$MONGO_PID" "$MONGO_MAIN" "$MONGO_LOG" \
+    "$JAVA" -Xms256m -Xmx"$MONGO_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
+    -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true \
+    -cp "$MONGO_CLASSES:$MONGO_LIBS/*" "$MONGO_MAIN" 127.0.0.1 "$MONGO_PORT"
 }
 
 # A real MongoDB `ping` (OP_MSG) with Node's standard library; TCP if no Node.
@@ -364,7 +393,7 @@ EOF
 
 print_info() {
   log "Kafka $(kafka_libs_version) (KRaft) on 127.0.0.1:$KAFKA_PORT (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT), pid $(kafka_pid), log $KAFKA_LOG"
-  log "FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:$MONGO_PORT, pid $(ferretdb_pid), log $FERRETDB_LOG"
+  log "mongo-java-server $MONGO_VERSION (memory backend) on 127.0.0.1:$MONGO_PORT, pid $(mongo_pid), log $MONGO_LOG"
   log "env: source $ENV_FILE"
   cat "$ENV_FILE"
 }
@@ -380,33 +409,39 @@ lock() {
 cmd_up() {
   lock
   mkdir -p "$RUN"
-  local need_kafka='' need_ferretdb=
+  local need_kafka='' need_mongo=''
   kafka_pid >/dev/null || need_kafka=1
-  ferretdb_pid >/dev/null || need_ferretdb=1
+  mongo_pid >/dev/null || need_mongo=1
 
-  if [[ -z $need_kafka && -z $need_ferretdb ]]; then
+  if [[ -z $need_kafka && -z $need_mongo ]]; then
     log "already running"
     write_env
     print_info
     return 0
   fi
 
-  need "$JAVA" "Java 17+ runs the Kafka broker"
-  # Fetch/build what is missing: Kafka's jars (mvn) in the background while
-  # FerretDB compiles (go), both only on an empty cache.
-  local mvn_pid='' mvn_log=$CACHE/kafka-resolve.log
+  need "$JAVA" "Java 17+ runs Kafka and mongo-java-server"
+  # Fetch what is missing, both at once: Kafka's jars and mongo-java-server's
+  # (mvn, only on an empty cache), then compile the MongoDB launcher (javac).
+  local kafka_job='' kafka_log=$CACHE/kafka-resolve.log
+  local mongo_job='' mongo_log=$CACHE/mongo-resolve.log failed=''
   if [[ -n $need_kafka ]] && ! kafka_libs_ready; then
-    ensure_kafka_libs >"$mvn_log" 2>&1 &
-    mvn_pid=$!
+    ensure_kafka_libs >"$kafka_log" 2>&1 &
+    kafka_job=$!
   fi
-  [[ -z $need_ferretdb ]] || ensure_ferretdb
-  if [[ -n $mvn_pid ]]; then
-    if ! wait "$mvn_pid"; then
-      cat "$mvn_log" >&2
-      die "resolving Kafka failed"
-    fi
-    cat "$mvn_log" >&2
+  if [[ -n $need_mongo ]] && ! { mongo_libs_ready && mongo_launcher_ready; }; then
+    ensure_mongo >"$mongo_log" 2>&1 &
+    mongo_job=$!
   fi
+  if [[ -n $kafka_job ]]; then
+    wait "$kafka_job" || failed+=' Kafka'
+    cat "$kafka_log" >&2
+  fi
+  if [[ -n $mongo_job ]]; then
+    wait "$mongo_job" || failed+=' mongo-java-server'
+    cat "$mongo_log" >&2
+  fi
+  [[ -z $failed ]] || die "resolving/building failed:$failed"
 
   # check every port before starting anything
   local busy=()
@@ -414,17 +449,17 @@ cmd_up() {
     port_open "$KAFKA_PORT" && busy+=("127.0.0.1:$KAFKA_PORT (HERALD_KAFKA_PORT)")
     port_open "$KAFKA_CONTROLLER_PORT" && busy+=("127.0.0.1:$KAFKA_CONTROLLER_PORT (HERALD_KAFKA_CONTROLLER_PORT)")
   fi
-  if [[ -n $need_ferretdb ]]; then
+  if [[ -n $need_mongo ]]; then
     port_open "$MONGO_PORT" && busy+=("127.0.0.1:$MONGO_PORT (HERALD_MONGO_PORT)")
   fi
   ((${#busy[@]} == 0)) || die "already in use by another process: ${busy[*]}"
 
   [[ -z $need_kafka ]] || start_kafka
-  [[ -z $need_ferretdb ]] || start_ferretdb
+  [[ -z $need_mongo ]] || start_mongo
 
-  local deadline=$((SECONDS + TIMEOUT)) failed=
-  if [[ -n $need_ferretdb ]]; then
-    wait_ready FerretDB ferretdb_pid mongo_ping "$FERRETDB_LOG" "$deadline" || failed=1
+  local deadline=$((SECONDS + TIMEOUT))
+  if [[ -n $need_mongo ]]; then
+    wait_ready mongo-java-server mongo_pid mongo_ping "$MONGO_LOG" "$deadline" || failed=1
   fi
   if [[ -n $need_kafka ]]; then
     wait_ready Kafka kafka_pid kafka_ready "$KAFKA_LOG" "$deadline" || failed=1
@@ -440,10 +475,10 @@ cmd_down() {
   lock
   local pid
   if pid=$(kafka_pid); then stop_pid Kafka "$pid"; else log "Kafka is not running"; fi
-  if pid=$(ferretdb_pid); then stop_pid FerretDB "$pid"; else log "FerretDB is not running"; fi
-  # keep the two logs for post-mortems; `up` truncates them
-  rm -rf "$KAFKA_DATA" "$FERRETDB_DATA" "$FERRETDB_STATE" \
-    "$KAFKA_PID" "$FERRETDB_PID" "$ENV_FILE" \
+  if pid=$(mongo_pid); then stop_pid mongo-java-server "$pid"; else log "mongo-java-server is not running"; fi
+  # keep the two logs for post-mortems; `up` truncates them. (mongo-java-server
+  # keeps its data in memory: stopping it is what removes it.)
+  rm -rf "$KAFKA_DATA" "$KAFKA_PID" "$MONGO_PID" "$ENV_FILE" \
     "$KAFKA_PROPS" "$KAFKA_LOG4J" "$TOOLS_LOG4J" "$TOOLS_CONFIG" "$RUN/kafka-format.log"
   log "down"
 }
@@ -460,13 +495,13 @@ cmd_status() {
     rc=3
   fi
   pid=
-  if pid=$(ferretdb_pid) && port_open "$MONGO_PORT"; then
-    echo "ferretdb: running (pid $pid) on 127.0.0.1:$MONGO_PORT"
+  if pid=$(mongo_pid) && port_open "$MONGO_PORT"; then
+    echo "mongo: running (pid $pid) on 127.0.0.1:$MONGO_PORT"
   elif [[ -n ${pid:-} ]]; then
-    echo "ferretdb: starting (pid $pid), 127.0.0.1:$MONGO_PORT not open yet"
+    echo "mongo: starting (pid $pid), 127.0.0.1:$MONGO_PORT not open yet"
     rc=3
   else
-    echo "ferretdb: not running"
+    echo "mongo: not running"
     rc=3
   fi
   [[ $rc -ne 0 || ! -f $ENV_FILE ]] || echo "env: $ENV_FILE"

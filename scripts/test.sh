@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the dependencies, starts real Kafka and
-# FerretDB on loopback (scripts/services.sh; skipped when KAFKA_BROKERS and MONGODB_URI are
-# both set), type-checks, runs every vitest project (unit, contract, integration), stops the
+# mongo-java-server on loopback (scripts/services.sh; skipped when KAFKA_BROKERS and MONGODB_URI
+# are both set), type-checks, runs every vitest project (unit, contract, integration), stops the
 # services, and ends with one line: "N passed, N failed".
 # Exit status: non-zero if anything failed, or if no test ran.
 set -uo pipefail
@@ -37,7 +37,7 @@ stop_services() {
 trap stop_services EXIT
 
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${MONGODB_URI:-}" ]; then
-  echo "==> starting Kafka and FerretDB (scripts/services.sh up)"
+  echo "==> starting Kafka and mongo-java-server (scripts/services.sh up)"
   if ! bash scripts/services.sh up; then
     echo "services did not start"
     echo "0 passed, 1 failed"

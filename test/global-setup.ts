@@ -9,7 +9,7 @@ export default function setup(): void {
   if (missing.length > 0) {
     throw new Error(
       `Integration tests need ${missing.join(' and ')}: run them through \`pnpm test\` ` +
-        '(which starts Kafka and FerretDB with scripts/services.sh), or set the variables to your servers.',
+        '(which starts Kafka and mongo-java-server with scripts/services.sh), or set the variables to your servers.',
     );
   }
 }
