@@ -1,9 +1,10 @@
 import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeraldError, type Webhook } from '@herald/core';
+import { HeraldError, type Attempt, type Webhook } from '@herald/core';
 import { mongoUri, uniqueName } from '../../../test/services.ts';
-import type { Store } from './repositories.ts';
+import type { NewDelivery, Store } from './repositories.ts';
 import { createMongoStore, internalMongoConnection } from './mongo/mongo-store.ts';
+import { dedupHeadSchema, dedupTicketSchema, MongoDedupRepository, type DedupHeadDoc, type DedupTicketDoc } from './mongo/dedup/dedup.ts';
 import { storeContract } from './store.contract.ts';
 
 async function dropDatabase(dbName: string): Promise<void> {
@@ -90,6 +91,7 @@ describe('MongoDB store specifics', () => {
     );
     expect(await indexKeys('webhooks')).toEqual(expect.arrayContaining([{ account: 1 }]));
     expect(await indexKeys('delivery_lease_tickets')).toEqual(expect.arrayContaining([{ deliveryId: 1, gen: 1 }]));
+    expect(await indexKeys('delivery_queue')).toEqual(expect.arrayContaining([{ _id: 1 }, { dueAt: 1, _id: 1 }]));
     expect(await indexKeys('api_keys')).toEqual(
       expect.arrayContaining([{ key: { hash: 1 }, unique: true }, { account: 1, createdAt: 1, _id: 1 }]),
     );
@@ -285,5 +287,413 @@ describe('MongoDB store: webhook secrets at rest', () => {
     // the auth settings, moved into the secret's place, do not decrypt either
     await collection.updateOne({ _id: 'wh_1' as never }, { $set: { secret: first['sealedAuth'] } });
     await expect(s.webhooks.get('acc_a', 'wh_1')).rejects.toMatchObject({ code: 'HERALD_CONFIG_INVALID' });
+  });
+});
+
+describe('MongoDB store: de-duplication claims by _id only', () => {
+  const T0 = new Date('2031-03-01T10:00:00.000Z');
+  const later = (ms: number) => new Date(T0.getTime() + ms);
+  let dbName: string;
+  let connection: mongoose.Connection;
+  let dedup: MongoDedupRepository;
+  let commands: Array<{ name: string; command: Record<string, unknown> }>;
+  let recording: boolean;
+
+  beforeEach(async () => {
+    dbName = uniqueName('herald-store');
+    connection = await mongoose.createConnection(mongoUri(), { dbName, autoIndex: false, autoCreate: false, monitorCommands: true }).asPromise();
+    const tickets = connection.model<DedupTicketDoc>('DedupTicket', dedupTicketSchema);
+    const heads = connection.model<DedupHeadDoc>('DedupHead', dedupHeadSchema);
+    await tickets.createIndexes();
+    await heads.createIndexes();
+    dedup = new MongoDedupRepository(tickets, heads);
+    commands = [];
+    recording = false;
+    connection.getClient().on('commandStarted', (e) => {
+      if (recording) commands.push({ name: e.commandName, command: e.command as Record<string, unknown> });
+    });
+  });
+
+  afterEach(async () => {
+    await connection.dropDatabase();
+    await connection.close();
+  });
+
+  async function recorded<T>(run: () => Promise<T>): Promise<T> {
+    commands = [];
+    recording = true;
+    try {
+      return await run();
+    } finally {
+      recording = false;
+    }
+  }
+
+  /** `{_id: v}` or `{_id: {$in: [...]}}`, and nothing else. */
+  function isIdExact(filter: unknown): boolean {
+    if (typeof filter !== 'object' || filter === null) return false;
+    const keys = Object.keys(filter);
+    if (keys.length !== 1 || keys[0] !== '_id') return false;
+    const v = (filter as { _id: unknown })._id;
+    if (typeof v === 'string') return true;
+    return typeof v === 'object' && v !== null && Object.keys(v).join() === '$in' && Array.isArray((v as { $in: unknown }).$in);
+  }
+
+  function filtersOf(c: { name: string; command: Record<string, unknown> }): unknown[] {
+    switch (c.name) {
+      case 'find':
+        return [c.command['filter']];
+      case 'update':
+        return (c.command['updates'] as Array<{ q: unknown }>).map((u) => u.q);
+      case 'delete':
+        return (c.command['deletes'] as Array<{ q: unknown }>).map((d) => d.q);
+      case 'insert':
+        return [];
+      default:
+        throw new Error(`unexpected command ${c.name}`);
+    }
+  }
+
+  function expectIdExactOnly(max: number): void {
+    expect(commands.length, commands.map((c) => c.name).join(', ')).toBeLessThanOrEqual(max);
+    for (const c of commands) for (const f of filtersOf(c)) expect(isIdExact(f), `${c.name} ${JSON.stringify(f)}`).toBe(true);
+  }
+
+  const claim = (key: string, deliveryId: string, until: Date) => ({ account: 'acc_a', key, deliveryId, until });
+
+  it('claims 100 keys (fresh, held, ended, behind a lagging head) in at most 4 commands, all by _id', async () => {
+    await dedup.claimMany(Array.from({ length: 30 }, (_, i) => claim(`held${i}`, `dlv_h${i}`, later(60_000))), T0);
+    await dedup.claimMany(Array.from({ length: 20 }, (_, i) => claim(`ended${i}`, `dlv_e${i}`, later(1_000))), T0);
+    // a claimer that died between its ticket and its head: the head says generation 0, ended; generation 1 holds
+    await dedup.claimMany(Array.from({ length: 10 }, (_, i) => claim(`lag${i}`, `dlv_l${i}`, later(1_000))), T0);
+    await connection.db!.collection<DedupTicketDoc>('dedup_tickets').insertMany(
+      Array.from({ length: 10 }, (_, i) => ({ _id: `acc_a\u0000lag${i}\u00001`, account: 'acc_a', key: `lag${i}`, gen: 1, deliveryId: `dlv_dead${i}`, until: later(60_000) })),
+    );
+    const batch = [
+      ...Array.from({ length: 40 }, (_, i) => claim(`fresh${i}`, `dlv_f${i}`, later(70_000))),
+      ...Array.from({ length: 30 }, (_, i) => claim(`held${i}`, `dlv_x${i}`, later(70_000))),
+      ...Array.from({ length: 20 }, (_, i) => claim(`ended${i}`, `dlv_y${i}`, later(70_000))),
+      ...Array.from({ length: 10 }, (_, i) => claim(`lag${i}`, `dlv_z${i}`, later(70_000))),
+    ];
+    const holders = await recorded(() => dedup.claimMany(batch, later(10_000)));
+    expect(holders).toStrictEqual([
+      ...Array.from({ length: 40 }, (_, i) => `dlv_f${i}`),
+      ...Array.from({ length: 30 }, (_, i) => `dlv_h${i}`),
+      ...Array.from({ length: 20 }, (_, i) => `dlv_y${i}`),
+      ...Array.from({ length: 10 }, (_, i) => `dlv_dead${i}`),
+    ]);
+    expect(commands.map((c) => c.name)).toStrictEqual(['find', 'insert', 'find', 'update']);
+    expectIdExactOnly(4);
+
+    // without a race or a lagging head: 3 (and the lagging heads were healed by the call above)
+    const again = await recorded(() => dedup.claimMany([...batch.slice(0, 70).map((c) => ({ ...c, key: `${c.key}_2` })), ...batch.slice(90)], later(10_000)));
+    expect(again.slice(70)).toStrictEqual(Array.from({ length: 10 }, (_, i) => `dlv_dead${i}`));
+    expect(commands.map((c) => c.name)).toStrictEqual(['find', 'insert', 'update']);
+    expectIdExactOnly(3);
+  });
+
+  it('reads 250 held keys in one command (no getMore)', async () => {
+    const batch = Array.from({ length: 250 }, (_, i) => claim(`k${i}`, `dlv_${i}`, later(60_000)));
+    await dedup.claimMany(batch, T0);
+    const holders = await recorded(() => dedup.claimMany(batch.map((c) => ({ ...c, deliveryId: `${c.deliveryId}_other` })), later(1)));
+    expect(holders).toStrictEqual(batch.map((c) => c.deliveryId));
+    expect(commands.map((c) => c.name)).toStrictEqual(['find']);
+    expectIdExactOnly(1);
+  });
+
+  it('does not free a key whose head lags a live ticket when sweeping, nor one whose first claimer died before its head', async () => {
+    await dedup.claimMany([claim('lag', 'dlv_1', later(1_000))], T0);
+    const tickets = connection.db!.collection<DedupTicketDoc>('dedup_tickets');
+    await tickets.insertMany([
+      { _id: 'acc_a\u0000lag\u00001', account: 'acc_a', key: 'lag', gen: 1, deliveryId: 'dlv_dead', until: later(500_000) },
+      { _id: 'acc_a\u0000headless\u00000', account: 'acc_a', key: 'headless', gen: 0, deliveryId: 'dlv_dead2', until: later(500_000) },
+      { _id: 'acc_a\u0000gone\u00000', account: 'acc_a', key: 'gone', gen: 0, deliveryId: 'dlv_dead3', until: later(1_000) },
+    ]);
+    for (let i = 0; i < 4; i++) await dedup.deleteExpiredAcrossAccounts(later(100_000), 100);
+    expect(await dedup.claimMany([claim('lag', 'dlv_2', later(260_000)), claim('headless', 'dlv_3', later(260_000)), claim('gone', 'dlv_4', later(260_000))], later(200_000))).toStrictEqual([
+      'dlv_dead',
+      'dlv_dead2',
+      'dlv_4',
+    ]);
+    // once everything ended, the sweeps leave nothing behind
+    for (let i = 0; i < 4; i++) await dedup.deleteExpiredAcrossAccounts(later(1_000_000), 100);
+    expect(await tickets.countDocuments({})).toBe(0);
+    expect(await connection.db!.collection('dedup_heads').countDocuments({})).toBe(0);
+    expect(await dedup.claimMany([claim('lag', 'dlv_5', later(1_100_000))], later(1_000_001))).toStrictEqual(['dlv_5']);
+  });
+
+  it('is what the store uses: dedup_tickets and dedup_heads, with their indexes; dedup_claims is left alone', async () => {
+    const store = createMongoStore({ uri: mongoUri(), dbName });
+    try {
+      await store.init();
+      expect(await store.dedup.claim('acc_a', 'k', 'dlv_1', T0, later(1_000))).toBe('dlv_1');
+      const names = (await connection.db!.listCollections().toArray()).map((c) => c.name);
+      expect(names).toEqual(expect.arrayContaining(['dedup_tickets', 'dedup_heads']));
+      expect(names).not.toContain('dedup_claims');
+      const keysOf = async (name: string) => (await connection.db!.collection(name).listIndexes().toArray()).map((ix) => ix['key']);
+      expect(await keysOf('dedup_tickets')).toEqual(expect.arrayContaining([{ until: 1 }, { key: 1, account: 1, gen: 1 }]));
+      expect(await keysOf('dedup_heads')).toEqual(expect.arrayContaining([{ 'latest.until': 1 }]));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('MongoDB store: deliveries and attempts by _id only, and delivery_queue', () => {
+  const T0 = new Date('2031-03-01T10:00:00.000Z');
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+  const LEASE_MS = 30_000;
+  let dbName: string;
+  let store: Store;
+  let db: mongoose.Connection;
+  let commands: Array<{ name: string; command: Record<string, unknown> }>;
+  let recording: boolean;
+
+  beforeEach(async () => {
+    dbName = uniqueName('herald-store');
+    // `onCommand` turns the driver's command monitoring on; the events are read whole below.
+    store = createMongoStore({ uri: mongoUri(), dbName, onCommand: () => {} });
+    await store.init();
+    commands = [];
+    recording = false;
+    internalMongoConnection(store)
+      .getClient()
+      .on('commandStarted', (e) => {
+        if (recording) commands.push({ name: e.commandName, command: e.command as Record<string, unknown> });
+      });
+    db = await mongoose.createConnection(mongoUri(), { dbName }).asPromise();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await db.dropDatabase();
+    await db.close();
+  });
+
+  function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
+    const account = overrides.account ?? 'acc_a';
+    return {
+      id,
+      account,
+      webhookId: 'wh_1',
+      schemaId: null,
+      eventId: `evt_${id}`,
+      eventType: 'ticket.updated',
+      entity: { type: 'ticket', id: '1' },
+      event: { id: `evt_${id}`, type: 'ticket.updated', account, entity: { type: 'ticket', id: '1' }, action: 'update', occurredAt: '2031-03-01T09:00:00Z', data: {} },
+      status: 'pending',
+      nextAttemptAt: T0,
+      createdAt: at(-60_000),
+      ...overrides,
+    };
+  }
+
+  function attempt(id: string, deliveryId: string, number: number): Attempt {
+    return {
+      id,
+      account: 'acc_a',
+      deliveryId,
+      webhookId: 'wh_1',
+      number,
+      startedAt: at(number),
+      durationMs: 12,
+      request: { url: 'https://example.com/hook', method: 'POST', headers: { 'x.a': '1' }, body: '{}' },
+      response: { status: 503, headers: {}, body: '', truncated: false },
+      success: false,
+    };
+  }
+
+  const queue = () => db.collection('delivery_queue');
+  async function entries(): Promise<Array<{ _id: string; dueAt: Date; gen: number }>> {
+    return (await queue().find({}).sort({ _id: 1 }).toArray()) as unknown as Array<{ _id: string; dueAt: Date; gen: number }>;
+  }
+
+  /** The collection a command goes to, and the filters it carries. */
+  function filtersOf(c: { name: string; command: Record<string, unknown> }): { collection: string; filters: unknown[] } {
+    const collection = String(c.command[c.name] ?? c.command['collection']);
+    switch (c.name) {
+      case 'find':
+        return { collection, filters: [c.command['filter'] ?? {}] };
+      case 'update':
+        return { collection, filters: (c.command['updates'] as Array<{ q: unknown }>).map((u) => u.q) };
+      case 'delete':
+        return { collection, filters: (c.command['deletes'] as Array<{ q: unknown }>).map((d) => d.q) };
+      case 'findAndModify':
+        return { collection, filters: [c.command['query'] ?? {}] };
+      case 'insert':
+        return { collection, filters: [] };
+      default:
+        return { collection, filters: [{ unexpectedCommand: c.name }] };
+    }
+  }
+
+  /** `{_id: v}` or `{_id: {$in: [...]}}`: the filters mongo-java-server answers from its `_id` index. */
+  function isIdExact(filter: unknown): boolean {
+    if (typeof filter !== 'object' || filter === null || Object.keys(filter).join() !== '_id') return false;
+    const v = (filter as { _id: unknown })._id;
+    if (typeof v !== 'object' || v === null) return true;
+    return Object.keys(v).join() === '$in' && Array.isArray((v as { $in: unknown }).$in);
+  }
+
+  it('sends deliveries, attempts and delivery_lease_tickets only _id filters on the hot path', async () => {
+    const leasedUntilAfterT0 = { owner: 'engine', leaseMs: T0.getTime() - Date.now() + 60_000 };
+    recording = true;
+    // inserts: not tried yet, a retry, final ones, born leased (one near the end of its lease)
+    await store.deliveries.insertMany([
+      delivery('dlv_1'),
+      delivery('dlv_2', { account: 'acc_b' }),
+      delivery('dlv_3', { attempts: 1, nextAttemptAt: at(5_000), lastError: 'http_status: 503' }),
+      delivery('dlv_4', { status: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'http_status: 410' }),
+      delivery('dlv_5', { status: 'succeeded', attempts: 1, nextAttemptAt: null }),
+    ]);
+    await store.deliveries.insertMany([delivery('dlv_l1'), delivery('dlv_l2', { status: 'suppressed', nextAttemptAt: null, suppressedBy: 'dlv_1' })], leasedUntilAfterT0);
+    await store.deliveries.insertMany([delivery('dlv_l3')], { owner: 'engine', leaseMs: 3_000 });
+    // near the end of its lease: fenced with a ticket
+    expect(await store.deliveries.complete('acc_a', 'dlv_l3', 'engine', { status: 'pending', attempts: 1, nextAttemptAt: at(2_000), lastError: 'timeout' })).toBe(true);
+    // replayed: duplicates
+    await store.deliveries.insertMany([delivery('dlv_1'), delivery('dlv_5'), delivery('dlv_6')]);
+    await store.attempts.insertMany([attempt('att_1', 'dlv_4', 1), attempt('att_2', 'dlv_5', 1), attempt('att_3', 'dlv_3', 1)]);
+    await store.attempts.insertMany([attempt('att_1', 'dlv_4', 1), attempt('att_4', 'dlv_l1', 1)]);
+    await store.attempts.insert(attempt('att_5', 'dlv_l3', 1));
+    await expect(store.attempts.insert(attempt('att_5', 'dlv_l3', 1))).rejects.toMatchObject({ code: 'HERALD_CONFLICT' });
+    expect(await store.deliveries.get('acc_a', 'dlv_1')).not.toBeNull();
+    expect(await store.deliveries.get('acc_a', 'dlv_2')).toBeNull();
+    expect(await store.deliveries.existingAcrossAccounts(['dlv_1', 'dlv_2', 'dlv_x'])).toEqual(new Set(['dlv_1', 'dlv_2']));
+    // claims
+    expect(await store.deliveries.claim('acc_a', 'dlv_1', 'worker', LEASE_MS, T0)).not.toBeNull();
+    expect(await store.deliveries.claim('acc_a', 'dlv_1', 'other', LEASE_MS, T0)).toBeNull();
+    expect(await store.deliveries.claim('acc_a', 'dlv_2', 'worker', LEASE_MS, T0)).toBeNull();
+    const due = await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, T0);
+    expect(due.map((d) => d.id).sort()).toEqual(['dlv_2', 'dlv_6']);
+    // completions: fast and fenced, retry and final, refused
+    expect(await store.deliveries.complete('acc_a', 'dlv_1', 'worker', { status: 'pending', attempts: 1, nextAttemptAt: at(1_000), lastError: 'timeout' })).toBe(true);
+    expect(await store.deliveries.complete('acc_b', 'dlv_2', 'scheduler', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(true);
+    expect(await store.deliveries.complete('acc_a', 'dlv_l1', 'engine', { status: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'http_status: 400' })).toBe(true);
+    expect(await store.deliveries.complete('acc_a', 'dlv_6', 'worker', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(false);
+    // the scheduler again, later: the retries are due; stale entries are repaired on the way
+    const later = await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(LEASE_MS * 10));
+    expect(later.map((d) => d.id).sort()).toEqual(['dlv_1', 'dlv_3', 'dlv_6', 'dlv_l3']);
+    for (const d of later) expect(await store.deliveries.complete(d.account, d.id, 'scheduler', { status: 'succeeded', attempts: 2, nextAttemptAt: null })).toBe(true);
+    expect(await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(LEASE_MS * 100))).toEqual([]);
+    recording = false;
+
+    const watched = commands.map(filtersOf).filter((c) => ['deliveries', 'attempts', 'delivery_lease_tickets'].includes(c.collection));
+    expect(watched.length).toBeGreaterThan(40);
+    for (const c of watched) for (const f of c.filters) expect(isIdExact(f), `${c.collection}: ${JSON.stringify(f)}`).toBe(true);
+    // delivery_queue: by _id too, but the scheduler's read of due entries
+    for (const c of commands.map(filtersOf).filter((x) => x.collection === 'delivery_queue')) {
+      for (const f of c.filters) if (!isIdExact(f)) expect(Object.keys(f as object).sort(), JSON.stringify(f)).toEqual(expect.arrayContaining(['dueAt']));
+    }
+    expect(await entries()).toEqual([]);
+  });
+
+  it('keeps a queue entry for every pending delivery with a next attempt, due when it can next be claimed, and none for final ones', async () => {
+    await store.deliveries.insertMany([
+      delivery('dlv_p'),
+      delivery('dlv_r', { attempts: 1, nextAttemptAt: at(5_000), lastError: 'timeout' }),
+      delivery('dlv_f', { status: 'failed', attempts: 3, nextAttemptAt: null, lastError: 'timeout' }),
+      delivery('dlv_never', { nextAttemptAt: null }),
+    ]);
+    await store.deliveries.insertMany([delivery('dlv_l', { nextAttemptAt: new Date() })], { owner: 'engine', leaseMs: 60_000 });
+    const leased = await store.deliveries.get('acc_a', 'dlv_l');
+    expect((await entries()).map((e) => [e._id, e.dueAt])).toEqual([
+      ['dlv_l', new Date(leased!.leaseUntil!.getTime() + 1)],
+      ['dlv_p', T0],
+      ['dlv_r', at(5_000)],
+    ]);
+
+    // claimed: due again when the lease ends; a retry: due at its next attempt; final: gone
+    await store.deliveries.claim('acc_a', 'dlv_p', 'worker', LEASE_MS, T0);
+    expect((await entries()).find((e) => e._id === 'dlv_p')?.dueAt).toEqual(at(LEASE_MS + 1));
+    await store.deliveries.complete('acc_a', 'dlv_p', 'worker', { status: 'pending', attempts: 1, nextAttemptAt: at(7_000), lastError: 'timeout' });
+    expect((await entries()).find((e) => e._id === 'dlv_p')?.dueAt).toEqual(at(7_000));
+    await store.deliveries.complete('acc_a', 'dlv_l', 'engine', { status: 'succeeded', attempts: 1, nextAttemptAt: null });
+    expect((await entries()).map((e) => e._id)).toEqual(['dlv_p', 'dlv_r']);
+    // resent: due at once
+    await store.deliveries.requeue('acc_a', 'dlv_f', at(9_000));
+    expect((await entries()).find((e) => e._id === 'dlv_f')?.dueAt).toEqual(at(9_000));
+  });
+
+  it('repairs entries that no longer match their delivery when they come due, and leaves those being written', async () => {
+    await store.deliveries.insertMany([delivery('dlv_1'), delivery('dlv_2'), delivery('dlv_3')]);
+    await store.deliveries.claim('acc_a', 'dlv_2', 'worker', LEASE_MS, T0);
+    await store.deliveries.claim('acc_a', 'dlv_3', 'worker', LEASE_MS, T0);
+    await store.deliveries.cancelPendingForWebhook('acc_a', 'wh_1');
+    await store.deliveries.insertMany([delivery('dlv_4', { webhookId: 'wh_2' })]);
+    await store.deliveries.claim('acc_a', 'dlv_4', 'worker', LEASE_MS, T0);
+    const old = new Date(Date.now() - 120_000);
+    await queue().updateOne({ _id: 'dlv_4' as never }, { $set: { dueAt: T0 } });
+    await queue().insertMany([
+      // an insert that died before its delivery, and one whose delivery is being inserted right now
+      { _id: 'dlv_gone' as never, account: 'acc_a', dueAt: T0, gen: 0, writtenAt: old },
+      { _id: 'dlv_coming' as never, account: 'acc_a', dueAt: T0, gen: 0, writtenAt: new Date() },
+    ]);
+    expect((await entries()).map((e) => e._id)).toEqual(['dlv_1', 'dlv_2', 'dlv_3', 'dlv_4', 'dlv_coming', 'dlv_gone']);
+
+    expect(await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(LEASE_MS + 1))).toMatchObject([{ id: 'dlv_4' }]);
+    // the cancelled ones' entries and the dead insert's are gone; the leased one was claimed (due at its new lease's end)
+    expect((await entries()).map((e) => [e._id, e.dueAt])).toEqual([
+      ['dlv_4', at(LEASE_MS * 2 + 2)],
+      ['dlv_coming', T0],
+    ]);
+    // a leased delivery whose entry says it is due early: pointed at the end of its lease
+    await queue().updateOne({ _id: 'dlv_4' as never }, { $set: { dueAt: T0 } });
+    expect(await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(LEASE_MS + 2))).toEqual([]);
+    expect((await entries()).find((e) => e._id === 'dlv_4')?.dueAt).toEqual(at(LEASE_MS * 2 + 2));
+  });
+
+  it('puts back an entry written for a later state of a delivery that a completion has just made final', async () => {
+    await store.deliveries.insertMany([delivery('dlv_1')]);
+    await store.deliveries.claim('acc_a', 'dlv_1', 'worker', LEASE_MS, T0);
+    // what a resend that came between the completion's delivery write and its entry delete wrote
+    await queue().updateOne({ _id: 'dlv_1' as never }, { $set: { dueAt: at(5), gen: 5, writtenAt: new Date() } });
+    expect(await store.deliveries.complete('acc_a', 'dlv_1', 'worker', { status: 'succeeded', attempts: 1, nextAttemptAt: null })).toBe(true);
+    expect(await entries()).toMatchObject([{ _id: 'dlv_1', dueAt: at(5), gen: 5 }]);
+  });
+
+  it('gives pending deliveries stored without a queue entry one in init()', async () => {
+    await store.deliveries.insertMany([
+      delivery('dlv_1'),
+      delivery('dlv_2', { attempts: 1, nextAttemptAt: at(5_000), lastError: 'timeout' }),
+      delivery('dlv_3', { status: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'timeout' }),
+    ]);
+    await queue().deleteMany({});
+    // as stored by a version without the queue
+    expect(await store.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(5_000))).toEqual([]);
+    const restarted = createMongoStore({ uri: mongoUri(), dbName });
+    try {
+      await restarted.init();
+      expect((await entries()).map((e) => [e._id, e.dueAt])).toEqual([
+        ['dlv_1', T0],
+        ['dlv_2', at(5_000)],
+      ]);
+      expect((await restarted.deliveries.claimDueAcrossAccounts('scheduler', LEASE_MS, 10, at(5_000))).map((d) => d.id)).toEqual(['dlv_1', 'dlv_2']);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('stores attempts under `<deliveryId>#<number>` with their id beside it, and reads those stored under the attempt id', async () => {
+    await store.attempts.insertMany([attempt('att_1', 'dlv_1', 1)]);
+    expect(await db.collection('attempts').findOne({})).toMatchObject({ _id: 'dlv_1#1', id: 'att_1', deliveryId: 'dlv_1', number: 1 });
+    // logged before the derived _id
+    await db.collection('attempts').insertOne({
+      _id: 'att_0' as never,
+      account: 'acc_a',
+      deliveryId: 'dlv_0',
+      webhookId: 'wh_1',
+      number: 1,
+      startedAt: T0,
+      durationMs: 7,
+      request: { url: 'https://example.com/hook', method: 'POST', headers: '{"a":"b"}', body: '{}' },
+      success: true,
+    });
+    expect(await store.attempts.listForDelivery('acc_a', 'dlv_0')).toStrictEqual([
+      { id: 'att_0', account: 'acc_a', deliveryId: 'dlv_0', webhookId: 'wh_1', number: 1, startedAt: T0, durationMs: 7, request: { url: 'https://example.com/hook', method: 'POST', headers: { a: 'b' }, body: '{}' }, success: true },
+    ]);
+    // and it still counts as logged (the unique (deliveryId, number) index)
+    await expect(store.attempts.insert(attempt('att_x', 'dlv_0', 1))).rejects.toMatchObject({ code: 'HERALD_CONFLICT' });
+    expect(await store.attempts.insertMany([attempt('att_x', 'dlv_0', 1), attempt('att_y', 'dlv_0', 2)])).toEqual({ inserted: 1 });
+    expect((await store.attempts.listForDelivery('acc_a', 'dlv_0')).map((a) => a.id)).toEqual(['att_0', 'att_y']);
   });
 });

@@ -3,10 +3,13 @@ import type { Account, ApiKey, EventType } from './entities.ts';
 
 /**
  * The persistence contract. Two implementations pass one contract suite
- * (`./store.contract.ts`): MongoDB (mongoose; FerretDB in tests) and in-memory.
+ * (`./store.contract.ts`): MongoDB (mongoose; mongo-java-server in tests) and in-memory.
  *
  * Tenant isolation is in the types: every method that reads or writes an account's data
- * takes the account id first, and implementations put it in every query. The cross-account
+ * takes the account id first, and implementations check it on every read and write: another
+ * account's record is treated as absent. (The MongoDB store reads deliveries and attempts by
+ * `_id` alone and compares the account in code, so that each lookup is an index lookup; see
+ * mongo/delivery/delivery.repository.ts.) The cross-account
  * operations say so in their names: the retry scheduler's `claimDueAcrossAccounts` (whole
  * deliveries come back, each carrying its account), authentication's
  * `findActiveByHashAcrossAccounts` (the key tells whose it is), and the retention sweeper's
@@ -19,10 +22,21 @@ import type { Account, ApiKey, EventType } from './entities.ts';
  */
 export type AccountId = string;
 
-/** A delivery as first persisted; the store fills in the bookkeeping fields. */
+/**
+ * A delivery as first persisted; the store fills in the bookkeeping fields. It may be stored in
+ * any state (see `DeliveryRepository.insertMany`): not yet tried (`pending`, due at
+ * `nextAttemptAt`), or with the outcome of attempts made before it was stored.
+ */
 export type NewDelivery = Omit<Delivery, 'attempts' | 'leaseUntil' | 'createdAt' | 'updatedAt'> & {
   createdAt?: Date;
-  /** Attempts made before it was stored: only a test delivery (F6), logged after its one attempt. Default 0. */
+  /**
+   * Attempts made before it was stored; default 0. The delivery engine makes a delivery's first
+   * attempt before it stores it, then stores it with that outcome: final (`succeeded`, `failed`,
+   * `cancelled`, `suppressed`) with `attempts` > 0 and the `lastError` of a failure, or `pending`
+   * with `attempts` >= 1, the error, and the retry's (future) `nextAttemptAt`. A test delivery
+   * (F6) is likewise logged after its one attempt. Deliveries stored before any attempt (`0`):
+   * `pending` and due at `nextAttemptAt`, or `suppressed` (F8).
+   */
   attempts?: number;
 };
 
@@ -81,12 +95,27 @@ export interface DeliveryRepository {
   /**
    * Inserts the deliveries that do not exist yet (by id) and ignores the others.
    * Returns the ids that were newly inserted. Idempotent: a replayed job is a no-op.
-   * The store sets `attempts: 0`, `leaseUntil: null`, `updatedAt` (and `createdAt` if absent)
-   * to now. An id given twice in one batch is inserted once (the first); ids come back in
-   * batch order.
+   * The store sets `attempts` (as given, else 0), `leaseUntil: null`, `updatedAt` (and
+   * `createdAt` if absent) to now. An id given twice in one batch is inserted once (the first);
+   * ids come back in batch order.
+   *
+   * A delivery may be stored in any state, and reads back as given:
+   * - final (`succeeded`, `failed`, `cancelled`, `suppressed`), typically with `attempts` > 0,
+   *   `nextAttemptAt: null` and, for a failure, `lastError`: never claimed; `requeue` applies;
+   * - `pending` with `attempts` >= 1, `lastError` and a future `nextAttemptAt` (its first attempt
+   *   failed before it was stored): claimed by `claim` / `claimDueAcrossAccounts` once due,
+   *   never before;
+   * - `pending`, not tried yet (`attempts` 0), due at `nextAttemptAt`.
+   * With `lease`, the pending ones are inserted leased (see `InsertLease`); final ones never are.
    */
   insertMany(deliveries: NewDelivery[], lease?: InsertLease): Promise<{ inserted: string[] }>;
   get(account: AccountId, id: string): Promise<Delivery | null>;
+  /**
+   * Which of these delivery ids are stored, whichever account holds them (delivery ids are
+   * derived from event, webhook and schema, so unique across accounts): the delivery engine's one
+   * check per Kafka batch that a job handed again is not sent again. One read by id.
+   */
+  existingAcrossAccounts(ids: readonly string[]): Promise<Set<string>>;
   list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]>;
   /**
    * Takes one delivery for sending: only if it is `pending`, due (`nextAttemptAt <= now`) and
@@ -96,7 +125,9 @@ export interface DeliveryRepository {
   claim(account: AccountId, id: string, owner: string, leaseMs: number, now?: Date): Promise<Delivery | null>;
   /**
    * Takes up to `limit` due deliveries of any account, as `claim` does, for the retry scheduler;
-   * soonest due first. Concurrent callers get disjoint sets.
+   * those due longest first (by when each became claimable: its `nextAttemptAt`, or the end of an
+   * expired lease if later; then `nextAttemptAt`, then id). Concurrent callers get disjoint sets.
+   * A delivery that is final (e.g. cancelled by `cancelPendingForWebhook`) is never taken.
    */
   claimDueAcrossAccounts(owner: string, leaseMs: number, limit: number, now?: Date): Promise<Delivery[]>;
   /**
@@ -139,6 +170,13 @@ export interface DeliveryRepository {
 export interface AttemptRepository {
   /** Logs one attempt. (deliveryId, number) is unique: logging the same attempt twice fails with HERALD_CONFLICT. */
   insert(attempt: Attempt): Promise<void>;
+  /**
+   * Logs a batch of attempts in one unordered bulk insert (the delivery engine logs the first
+   * attempts of a batch of deliveries together). Attempts already logged — same `deliveryId` and
+   * `number`, in the store or earlier in the batch — are skipped silently, not an error, and the
+   * rest are logged all the same: a replayed batch is a no-op. Returns how many were newly logged.
+   */
+  insertMany(attempts: Attempt[]): Promise<{ inserted: number }>;
   /** By attempt number. */
   listForDelivery(account: AccountId, deliveryId: string): Promise<Attempt[]>;
   /**
@@ -285,20 +323,47 @@ export interface AccountRecordRepository<T extends AccountRecord> {
 export type SchemaRepository = AccountRecordRepository<PayloadSchema>;
 export type RuleGroupRepository = AccountRecordRepository<RuleGroup>;
 
+/** One de-duplication claim of a batch (see `DedupRepository.claimMany`). */
+export interface DedupClaim {
+  account: AccountId;
+  /** The (webhook, schema, entity) key, within the account. */
+  key: string;
+  /** The delivery that claims the key. */
+  deliveryId: string;
+  /** Until when its claim holds, if it wins. */
+  until: Date;
+}
+
 /**
  * De-duplication claims (F8): which delivery holds a key — (account, webhook, schema, entity) —
- * and until when. Claims are insert-only (each a new generation of its key, under a unique id),
- * because FerretDB v1's updates are not atomic: of two claimers at once, exactly one wins.
+ * and until when, so that the same key is not sent twice within a webhook's window.
+ *
+ * On MongoDB each claim takes the next generation of its key by inserting a ticket under a
+ * unique `_id`: of several claimers of a key at once, exactly one wins, on MongoDB as on the test
+ * server (mongo-java-server), where a unique `_id` insert is the one cheap compare-and-set and
+ * only `_id`-exact filters use an index. A batch is claimed in a few commands, whatever its size
+ * (see mongo/dedup/dedup.ts).
  */
 export interface DedupRepository {
   /**
-   * Claims `key` for `deliveryId` until `until`, unless another delivery's claim still holds at
-   * `now`. Returns the delivery that holds the key after the call: `deliveryId` itself when it
-   * claimed it (or held it already: claiming again is a no-op), else the one whose claim holds —
-   * the delivery that suppresses this one.
+   * Claims each key for its delivery until its `until`, unless another delivery's claim still
+   * holds at `now`. Returns, per claim and in order, the delivery that holds the key after the
+   * call: the claim's own `deliveryId` when it claimed the key (or held it already: claiming
+   * again is a no-op, also after its window), else the one whose claim holds at `now` — the
+   * delivery that suppresses this one.
+   *
+   * Claims of the same (account, key) within one call are decided in order: the first one
+   * claims (or is held), later ones are held by its holder (a later one of that same delivery
+   * is its own holder). Different keys are independent; the call is not atomic across them.
    */
+  claimMany(claims: readonly DedupClaim[], now: Date): Promise<string[]>;
+  /** One claim: `claimMany([{ account, key, deliveryId, until }], now)`. */
   claim(account: AccountId, key: string, deliveryId: string, now: Date, until: Date): Promise<string>;
-  /** Deletes claims that ended before `cutoff`, at most `limit` of them, across accounts; returns how many. */
+  /**
+   * Deletes claims that ended before `cutoff`, across accounts — about `limit` of them per call
+   * — and returns how many records it deleted. Keys whose claims are all gone are free again. `cutoff` should be well in the past (a grace longer than any
+   * `claimMany` call takes).
+   */
   deleteExpiredAcrossAccounts(cutoff: Date, limit: number): Promise<number>;
 }
 
@@ -314,9 +379,10 @@ export interface WebhookHealth {
  * Endpoint health (F14): the run of consecutive failed deliveries of each webhook, which the
  * delivery engine disables it after. Kept apart from the webhook (whose writers replace it whole).
  *
- * Counts are best effort under concurrency: on FerretDB v1, whose updates are not atomic, two
- * delivery instances recording at the same moment may lose one of the two writes — mostly an
- * undercount, which errs toward not disabling.
+ * Counts are best effort under concurrency: a store whose updates are not atomic may lose one of
+ * two writes made by delivery instances at the same moment — an undercount, which errs toward not
+ * disabling, never an overcount. (On MongoDB and mongo-java-server each record is one atomic
+ * upsert, so counts are exact there.)
  */
 export interface WebhookHealthRepository {
   /**

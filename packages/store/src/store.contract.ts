@@ -23,7 +23,7 @@ export interface StoreUnderTest {
 
 /**
  * The one behaviour every Store implements, run against each of them (memory in the unit
- * project, MongoDB/FerretDB in the integration project). `makeStore` is called at least once
+ * project, MongoDB — mongo-java-server, or the server MONGODB_URI names — in the integration project). `makeStore` is called at least once
  * per test and must hand back an empty store made with `options` (and fail as the factory does
  * for bad options); the suite calls `init()` and `close()` itself.
  */
@@ -158,6 +158,59 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(again?.event.type).toBe('ticket.updated');
         expect(again?.nextAttemptAt).toEqual(T0);
         expect(again?.createdAt.getTime()).not.toBe(0);
+      });
+
+      it('stores final deliveries as given, attempted before they were stored, and never claims them', async () => {
+        const finals = [
+          newDelivery('dlv_ok', { status: 'succeeded', attempts: 1, nextAttemptAt: null }),
+          newDelivery('dlv_failed', { status: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'http_status: the endpoint answered 410' }),
+          newDelivery('dlv_cancelled', { status: 'cancelled', attempts: 2, nextAttemptAt: null, lastError: 'webhook_disabled' }),
+          newDelivery('dlv_suppressed', { status: 'suppressed', attempts: 1, nextAttemptAt: null, lastError: 'earlier', suppressedBy: 'dlv_first' }),
+        ];
+        // with a lease too: final deliveries are never leased
+        expect(await store.deliveries.insertMany(finals, { owner: 'me', leaseMs: 60_000 })).toEqual({ inserted: finals.map((d) => d.id) });
+        for (const d of finals) {
+          expect(await store.deliveries.get(ACC_A, d.id), d.id).toStrictEqual({ ...d, leaseUntil: null, updatedAt: expect.any(Date) });
+          expect(await store.deliveries.claim(ACC_A, d.id, 'owner-1', LEASE_MS, at(999_999)), d.id).toBeNull();
+        }
+        expect(await store.deliveries.claimDueAcrossAccounts('owner-1', LEASE_MS, 10, at(999_999))).toEqual([]);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_failed', 'me', SUCCEEDED)).toBe(false);
+        expect((await store.deliveries.list(ACC_A, { limit: 10, status: 'failed' })).map((d) => [d.id, d.attempts, d.lastError])).toEqual([
+          ['dlv_failed', 1, 'http_status: the endpoint answered 410'],
+        ]);
+        // a final one is resent as any other, and the scheduler takes it then
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_failed', at(1000))).toMatchObject({ status: 'pending', attempts: 1, attemptLimit: 2 });
+        expect((await store.deliveries.claimDueAcrossAccounts('owner-1', LEASE_MS, 10, at(1000))).map((d) => d.id)).toEqual(['dlv_failed']);
+      });
+
+      it('stores a pending delivery whose first attempt failed: not claimed before its retry is due, claimed once it is', async () => {
+        const retry = newDelivery('dlv_retry', { attempts: 1, nextAttemptAt: at(5000), lastError: 'http_status: the endpoint answered 503' });
+        await store.deliveries.insertMany([retry, newDelivery('dlv_later', { attempts: 1, nextAttemptAt: at(60_000), lastError: 'timeout' })]);
+        expect(await store.deliveries.get(ACC_A, 'dlv_retry')).toStrictEqual({ ...retry, leaseUntil: null, updatedAt: expect.any(Date) });
+
+        expect(await store.deliveries.claim(ACC_A, 'dlv_retry', 'owner-1', LEASE_MS, at(4999))).toBeNull();
+        expect(await store.deliveries.claimDueAcrossAccounts('owner-1', LEASE_MS, 10, T0)).toEqual([]);
+        expect(await store.deliveries.claimDueAcrossAccounts('owner-1', LEASE_MS, 10, at(4999))).toEqual([]);
+        const taken = await store.deliveries.claimDueAcrossAccounts('owner-1', LEASE_MS, 10, at(5000));
+        expect(taken).toHaveLength(1);
+        expect(taken[0]).toMatchObject({ id: 'dlv_retry', status: 'pending', attempts: 1, lastError: retry.lastError, leaseUntil: at(5000 + LEASE_MS) });
+        expect(await store.deliveries.complete(ACC_A, 'dlv_retry', 'owner-1', { status: 'succeeded', attempts: 2, nextAttemptAt: null })).toBe(true);
+        expect(await store.deliveries.get(ACC_A, 'dlv_retry')).toMatchObject({ status: 'succeeded', attempts: 2 });
+
+        expect(await store.deliveries.claimDueAcrossAccounts('owner-2', LEASE_MS, 10, at(59_999))).toEqual([]);
+        expect(await store.deliveries.claim(ACC_A, 'dlv_later', 'owner-2', LEASE_MS, at(59_999))).toBeNull();
+        expect((await store.deliveries.claimDueAcrossAccounts('owner-2', LEASE_MS, 10, at(60_000))).map((d) => d.id)).toEqual(['dlv_later']);
+      });
+
+      it('stores a pending retry leased to its inserter: claimed by others only once both its lease and its retry are due', async () => {
+        const nextAttemptAt = new Date(Date.now() + 2_000);
+        await store.deliveries.insertMany([newDelivery('dlv_r', { attempts: 1, nextAttemptAt, lastError: 'timeout' })], { owner: 'me', leaseMs: 60_000 });
+        const stored = await store.deliveries.get(ACC_A, 'dlv_r');
+        expect(stored).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt, lastError: 'timeout' });
+        const leaseEnd = stored!.leaseUntil!.getTime();
+        expect(await store.deliveries.claimDueAcrossAccounts('other', LEASE_MS, 10, new Date(nextAttemptAt.getTime() + 1))).toEqual([]);
+        expect(await store.deliveries.claimDueAcrossAccounts('other', LEASE_MS, 10, new Date(leaseEnd))).toEqual([]);
+        expect((await store.deliveries.claimDueAcrossAccounts('other', LEASE_MS, 10, new Date(leaseEnd + 1))).map((d) => d.id)).toEqual(['dlv_r']);
       });
     });
 
@@ -477,6 +530,93 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await store.deliveries.complete(ACC_A, 'dlv_p2', 'owner-1', SUCCEEDED)).toBe(false);
         expect((await store.deliveries.get(ACC_A, 'dlv_p2'))?.status).toBe('cancelled');
         expect(await store.deliveries.cancelPendingForWebhook(ACC_A, 'wh_1')).toBe(0);
+      });
+    });
+
+    describe("deliveries: the retry scheduler over a delivery's life", () => {
+      const due = async (now: Date, owner = 'scheduler', limit = 10) => (await store.deliveries.claimDueAcrossAccounts(owner, LEASE_MS, limit, now)).map((d) => d.id);
+
+      it('takes a retry recorded by complete once it is due, never one completed final, and a resent one at once', async () => {
+        await store.deliveries.insertMany([newDelivery('dlv_1'), newDelivery('dlv_2', { nextAttemptAt: at(1) })]);
+        expect(await due(at(1))).toEqual(['dlv_1', 'dlv_2']);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_1', 'scheduler', { status: 'pending', attempts: 1, nextAttemptAt: at(5000), lastError: 'HTTP 503' })).toBe(true);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_2', 'scheduler', SUCCEEDED)).toBe(true);
+        expect(await due(at(4999))).toEqual([]);
+        expect(await due(at(5000))).toEqual(['dlv_1']);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_1', 'scheduler', { status: 'failed', attempts: 2, nextAttemptAt: null, lastError: 'HTTP 503' })).toBe(true);
+        for (const t of [at(5000), at(LEASE_MS * 3), at(LEASE_MS * 100)]) expect(await due(t)).toEqual([]);
+        // resent: due at once
+        expect(await store.deliveries.requeue(ACC_A, 'dlv_2', at(LEASE_MS * 200))).not.toBeNull();
+        expect(await due(at(LEASE_MS * 200))).toEqual(['dlv_2']);
+        // its holder died: taken again once the lease ran out
+        expect(await due(at(LEASE_MS * 201))).toEqual([]);
+        expect(await due(at(LEASE_MS * 201 + 1), 'heir')).toEqual(['dlv_2']);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_2', 'scheduler', SUCCEEDED)).toBe(false);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_2', 'heir', SUCCEEDED)).toBe(true);
+        expect(await due(at(LEASE_MS * 1000))).toEqual([]);
+      });
+
+      it('never takes a delivery cancelled by cancelPendingForWebhook again (due, not due yet, or leased when cancelled), until it is replayed', async () => {
+        await store.deliveries.insertMany([
+          newDelivery('dlv_due'),
+          newDelivery('dlv_later', { nextAttemptAt: at(5000), attempts: 1, lastError: 'timeout' }),
+          newDelivery('dlv_leased'),
+          newDelivery('dlv_kept', { webhookId: 'wh_2', nextAttemptAt: at(-1) }),
+        ]);
+        expect(await store.deliveries.claim(ACC_A, 'dlv_leased', 'owner-1', LEASE_MS, T0)).not.toBeNull();
+        expect(await store.deliveries.cancelPendingForWebhook(ACC_A, 'wh_1')).toBe(3);
+        expect(await due(T0)).toEqual(['dlv_kept']);
+        expect(await store.deliveries.complete(ACC_A, 'dlv_kept', 'scheduler', SUCCEEDED)).toBe(true);
+        for (const t of [T0, at(5000), at(LEASE_MS + 1), at(LEASE_MS * 100)]) {
+          expect(await due(t), t.toISOString()).toEqual([]);
+          for (const id of ['dlv_due', 'dlv_later', 'dlv_leased']) expect(await store.deliveries.claim(ACC_A, id, 'owner-2', LEASE_MS, t), id).toBeNull();
+        }
+        expect(await store.deliveries.complete(ACC_A, 'dlv_leased', 'owner-1', SUCCEEDED)).toBe(false);
+        for (const id of ['dlv_due', 'dlv_later', 'dlv_leased']) expect(await store.deliveries.get(ACC_A, id), id).toMatchObject({ status: 'cancelled', leaseUntil: null, nextAttemptAt: null });
+        // a replay puts them back, and the scheduler takes them then
+        const replayAt = at(LEASE_MS * 200);
+        expect(await store.deliveries.requeueForWebhook(ACC_A, 'wh_1', { since: at(-60_000), statuses: ['cancelled'] }, replayAt)).toBe(3);
+        expect((await due(replayAt)).sort()).toEqual(['dlv_due', 'dlv_later', 'dlv_leased']);
+      });
+
+      it('lets a cancel racing a claim or a completion win: the delivery ends cancelled, and nobody takes it again', async () => {
+        const ids = Array.from({ length: 12 }, (_, i) => `dlv_${String(i).padStart(2, '0')}`);
+        for (const [i, id] of ids.entries()) {
+          const webhookId = `wh_race_${i}`;
+          await store.deliveries.insertMany([newDelivery(id, { webhookId })]);
+          if (i % 2 === 0) {
+            // a claim against the cancel
+            const [claimed] = await Promise.all([store.deliveries.claim(ACC_A, id, 'owner-1', LEASE_MS, T0), store.deliveries.cancelPendingForWebhook(ACC_A, webhookId)]);
+            if (claimed) expect(await store.deliveries.complete(ACC_A, id, 'owner-1', SUCCEEDED), id).toBe(false);
+          } else {
+            // a completion (a retry) against the cancel
+            expect(await store.deliveries.claim(ACC_A, id, 'owner-1', LEASE_MS, T0)).not.toBeNull();
+            await Promise.all([
+              store.deliveries.complete(ACC_A, id, 'owner-1', { status: 'pending', attempts: 1, nextAttemptAt: at(1000), lastError: 'HTTP 503' }),
+              store.deliveries.cancelPendingForWebhook(ACC_A, webhookId),
+            ]);
+          }
+          expect(await store.deliveries.get(ACC_A, id), id).toMatchObject({ status: 'cancelled', nextAttemptAt: null, leaseUntil: null });
+        }
+        for (const t of [at(1000), at(LEASE_MS + 1), at(LEASE_MS * 100)]) expect(await due(t)).toEqual([]);
+      });
+
+      it('splits many due deliveries between several concurrent schedulers: each is taken exactly once, by one of them', async () => {
+        const ids = Array.from({ length: 40 }, (_, i) => `dlv_${String(i).padStart(2, '0')}`);
+        await store.deliveries.insertMany(ids.map((id, i) => newDelivery(id, { account: [ACC_A, ACC_B, ACC_C][i % 3]!, nextAttemptAt: at(-i) })));
+        const owners = ['owner-1', 'owner-2', 'owner-3', 'owner-4'];
+        const takes = await Promise.all(owners.map((o) => store.deliveries.claimDueAcrossAccounts(o, LEASE_MS, 15, T0)));
+        for (const t of takes) expect(t.length).toBeLessThanOrEqual(15);
+        const taken = takes.flat().map((d) => d.id);
+        expect([...taken].sort()).toEqual(ids);
+        expect(await due(T0)).toEqual([]);
+        // each lease belongs to the scheduler that got the delivery
+        for (const [i, t] of takes.entries()) {
+          for (const d of t) {
+            expect(await store.deliveries.complete(d.account, d.id, owners[(i + 1) % owners.length]!, SUCCEEDED)).toBe(false);
+            expect(await store.deliveries.complete(d.account, d.id, owners[i]!, SUCCEEDED)).toBe(true);
+          }
+        }
       });
     });
 
@@ -826,6 +966,43 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         // the same number on another delivery is fine
         await store.attempts.insert(newAttempt('att_3', 'dlv_2', 1));
       });
+
+      it('logs a batch with insertMany, skipping the attempts logged already (same delivery and number), in the store or earlier in the batch', async () => {
+        const logged = newAttempt('att_1', 'dlv_1', 1);
+        await store.attempts.insert(logged);
+        const batch = [
+          newAttempt('att_1', 'dlv_1', 1),
+          newAttempt('att_1b', 'dlv_1', 1, { success: false }),
+          newAttempt('att_2', 'dlv_1', 2, { success: false, error: { class: 'timeout', message: 'no answer within 10000 ms' } }),
+          newAttempt('att_3', 'dlv_2', 1, { account: ACC_B }),
+          newAttempt('att_3b', 'dlv_2', 1, { account: ACC_B, success: false }),
+          newAttempt('att_4', 'dlv_3', 1),
+        ];
+        expect(await store.attempts.insertMany(batch)).toEqual({ inserted: 3 });
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_1')).toStrictEqual([logged, batch[2]]);
+        expect(await store.attempts.listForDelivery(ACC_B, 'dlv_2')).toStrictEqual([batch[3]]);
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_2')).toEqual([]);
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_3')).toStrictEqual([batch[5]]);
+        // a replayed batch is a no-op, an empty one too
+        expect(await store.attempts.insertMany(batch)).toEqual({ inserted: 0 });
+        expect(await store.attempts.insertMany([])).toEqual({ inserted: 0 });
+        // insert refuses what insertMany logged, and insertMany skips what insert logged
+        await expectHeraldError(store.attempts.insert(newAttempt('att_5', 'dlv_3', 1)), 'HERALD_CONFLICT');
+        await store.attempts.insert(newAttempt('att_6', 'dlv_3', 2));
+        expect(await store.attempts.insertMany([newAttempt('att_7', 'dlv_3', 2), newAttempt('att_8', 'dlv_3', 3)])).toEqual({ inserted: 1 });
+        expect((await store.attempts.listForDelivery(ACC_A, 'dlv_3')).map((a) => a.id)).toEqual(['att_4', 'att_6', 'att_8']);
+        // retention deletes what insertMany logged
+        expect(await store.attempts.deleteForDeliveriesAcrossAccounts(['dlv_1', 'dlv_2', 'dlv_3'])).toBe(6);
+        expect(await store.attempts.insertMany(batch)).toEqual({ inserted: 4 });
+      });
+
+      it('copies attempts in on insertMany: callers cannot change what is stored', async () => {
+        const a = newAttempt('att_1', 'dlv_1', 1);
+        await store.attempts.insertMany([a]);
+        a.request.headers['x-changed'] = 'yes';
+        a.startedAt.setTime(0);
+        expect(await store.attempts.listForDelivery(ACC_A, 'dlv_1')).toStrictEqual([newAttempt('att_1', 'dlv_1', 1)]);
+      });
     });
 
     describe('webhooks', () => {
@@ -983,6 +1160,139 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await store.dedup.claim(ACC_A, 'k2', 'dlv_4', later(60_000), later(70_000))).toBe('dlv_3');
         const again = await Promise.all(['dlv_5', 'dlv_6'].map((id) => store.dedup.claim(ACC_A, 'k1', id, later(60_000), later(70_000))));
         expect(again[0]).toBe(again[1]);
+      });
+
+      describe('claimMany (a whole batch at once)', () => {
+        const c = (key: string, deliveryId: string, until: Date, account = ACC_A) => ({ account, key, deliveryId, until });
+
+        it('lets every claim of a batch of distinct keys win, and holds them for the window', async () => {
+          const claims = Array.from({ length: 60 }, (_, i) => c(`k${i}`, `dlv_${i}`, later(60_000), i % 2 === 0 ? ACC_A : ACC_B));
+          expect(await store.dedup.claimMany(claims, t0)).toStrictEqual(claims.map((x) => x.deliveryId));
+          const others = claims.map((x) => ({ ...x, deliveryId: `${x.deliveryId}_other` }));
+          expect(await store.dedup.claimMany(others, later(59_999))).toStrictEqual(claims.map((x) => x.deliveryId));
+          expect(await store.dedup.claim(ACC_A, 'k0', 'dlv_x', later(1), later(60_001))).toBe('dlv_0');
+          // the same key in another account is another key
+          expect(await store.dedup.claimMany([c('k1', 'dlv_y', later(60_001))], later(1))).toStrictEqual(['dlv_y']);
+          expect(await store.dedup.claimMany([], t0)).toStrictEqual([]);
+        });
+
+        it('answers the holder of a held key, takes over an ended one, and claims a new one, in one call', async () => {
+          expect(await store.dedup.claim(ACC_A, 'held', 'dlv_1', t0, later(60_000))).toBe('dlv_1');
+          expect(await store.dedup.claim(ACC_A, 'ended', 'dlv_2', t0, later(1_000))).toBe('dlv_2');
+          const holders = await store.dedup.claimMany(
+            [c('held', 'dlv_3', later(61_000)), c('ended', 'dlv_4', later(61_000)), c('new', 'dlv_5', later(61_000))],
+            later(1_000),
+          );
+          expect(holders).toStrictEqual(['dlv_1', 'dlv_4', 'dlv_5']);
+          // the one that took over holds it now, also against the one it took it from
+          expect(await store.dedup.claimMany([c('ended', 'dlv_2', later(62_000)), c('ended', 'dlv_6', later(62_000))], later(2_000))).toStrictEqual([
+            'dlv_4',
+            'dlv_4',
+          ]);
+          // and the held key is free once its window ended (until is exclusive)
+          expect(await store.dedup.claimMany([c('held', 'dlv_7', later(120_000))], later(60_000))).toStrictEqual(['dlv_7']);
+        });
+
+        it('decides claims of one key within a call in order: the first claims, the later ones are held by its holder', async () => {
+          expect(
+            await store.dedup.claimMany(
+              [c('k', 'dlv_1', later(60_000)), c('k', 'dlv_2', later(60_000)), c('other', 'dlv_3', later(60_000)), c('k', 'dlv_1', later(60_000)), c('k', 'dlv_4', later(60_000))],
+              t0,
+            ),
+          ).toStrictEqual(['dlv_1', 'dlv_1', 'dlv_3', 'dlv_1', 'dlv_1']);
+          // when the key is held already, by the holder's claim too
+          expect(await store.dedup.claimMany([c('k', 'dlv_5', later(70_000)), c('k', 'dlv_1', later(70_000)), c('k', 'dlv_6', later(70_000))], later(10))).toStrictEqual([
+            'dlv_1',
+            'dlv_1',
+            'dlv_1',
+          ]);
+          // a first claim that loses makes the later ones of the call lose to the same holder
+          expect(await store.dedup.claimMany([c('other', 'dlv_7', later(70_000)), c('other', 'dlv_8', later(70_000))], later(10))).toStrictEqual(['dlv_3', 'dlv_3']);
+        });
+
+        it('returns the same holders when a call is replayed (own claims are kept, not taken twice)', async () => {
+          await store.dedup.claim(ACC_A, 'held', 'dlv_0', t0, later(60_000));
+          await store.dedup.claim(ACC_A, 'ended', 'dlv_00', t0, later(500));
+          const claims = [
+            c('held', 'dlv_1', later(61_000)),
+            c('ended', 'dlv_2', later(61_000)),
+            c('fresh', 'dlv_3', later(61_000)),
+            c('fresh', 'dlv_4', later(61_000)),
+            c('fresh2', 'dlv_5', later(61_000), ACC_B),
+          ];
+          const first = await store.dedup.claimMany(claims, later(1_000));
+          expect(first).toStrictEqual(['dlv_0', 'dlv_2', 'dlv_3', 'dlv_3', 'dlv_5']);
+          expect(await store.dedup.claimMany(claims, later(1_000))).toStrictEqual(first);
+          expect(await store.dedup.claimMany(claims, later(30_000))).toStrictEqual(first);
+          // own claims are kept also after their window
+          expect(await store.dedup.claimMany([claims[1]!, claims[2]!, claims[4]!], later(90_000))).toStrictEqual(['dlv_2', 'dlv_3', 'dlv_5']);
+        });
+
+        it('takes over a key whose claim ended, again and again', async () => {
+          for (let round = 0; round < 12; round++) {
+            const now = later(round * 10_000);
+            const holders = await store.dedup.claimMany([c('k', `dlv_${round}`, new Date(now.getTime() + 10_000)), c('k', `dlv_${round}_b`, now)], now);
+            expect(holders).toStrictEqual([`dlv_${round}`, `dlv_${round}`]);
+            expect(await store.dedup.claim(ACC_A, 'k', 'dlv_late', new Date(now.getTime() + 9_999), later(999_999))).toBe(`dlv_${round}`);
+          }
+        });
+
+        it('never lets two concurrent calls both win a key', async () => {
+          const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+          for (let round = 0; round < 20; round++) {
+            // every round after the first takes over keys whose claims just ended
+            const now = later(round * 100_000);
+            const until = new Date(now.getTime() + 50_000);
+            const a = keys.slice(0, 8).map((k) => c(k, `dlv_a${round}_${k}`, until));
+            const b = keys.slice(4).map((k) => c(k, `dlv_b${round}_${k}`, until));
+            // and the same key twice within a call
+            a.push(c('k5', `dlv_a${round}_again`, until));
+            const [ha, hb] = await Promise.all([store.dedup.claimMany(a, now), store.dedup.claimMany(b, now)]);
+            const holderOf = new Map<string, string>();
+            a.forEach((x, i) => {
+              const known = holderOf.get(x.key);
+              if (known === undefined) holderOf.set(x.key, ha[i]!);
+              else expect(ha[i]).toBe(known);
+            });
+            b.forEach((x, i) => {
+              const known = holderOf.get(x.key);
+              if (known === undefined) holderOf.set(x.key, hb[i]!);
+              else expect(hb[i], `round ${round}, key ${x.key}`).toBe(known);
+            });
+            for (const k of keys) {
+              expect([`dlv_a${round}_${k}`, `dlv_b${round}_${k}`]).toContain(holderOf.get(k));
+              // and the store agrees afterwards
+              expect(await store.dedup.claim(ACC_A, k, 'dlv_probe', new Date(now.getTime() + 1), later(9_999_999))).toBe(holderOf.get(k));
+            }
+          }
+        });
+
+        it('claims keys again after deleteExpiredAcrossAccounts, and keeps the ones that hold', async () => {
+          // several generations of k1..k3, then a claim of k4 that outlives the sweep
+          for (let round = 0; round < 4; round++) {
+            const now = later(round * 2_000);
+            await store.dedup.claimMany([c('k1', `dlv_1_${round}`, later(round * 2_000 + 1_000)), c('k2', `dlv_2_${round}`, later(round * 2_000 + 1_000)), c('k3', `dlv_3_${round}`, later(round * 2_000 + 1_000), ACC_B)], now);
+          }
+          await store.dedup.claim(ACC_A, 'k4', 'dlv_4', later(7_000), later(500_000));
+          let swept = 0;
+          for (let i = 0; i < 10; i++) swept += await store.dedup.deleteExpiredAcrossAccounts(later(100_000), 2);
+          expect(swept).toBeGreaterThanOrEqual(3);
+          expect(await store.dedup.deleteExpiredAcrossAccounts(later(100_000), 100)).toBe(0);
+          const now = later(200_000);
+          const until = later(260_000);
+          expect(await store.dedup.claimMany([c('k1', 'dlv_n1', until), c('k2', 'dlv_n2', until), c('k3', 'dlv_n3', until, ACC_B), c('k4', 'dlv_n4', until)], now)).toStrictEqual([
+            'dlv_n1',
+            'dlv_n2',
+            'dlv_n3',
+            'dlv_4',
+          ]);
+          expect(await store.dedup.claimMany([c('k1', 'dlv_m1', until), c('k3', 'dlv_m3', until, ACC_B)], later(200_001))).toStrictEqual(['dlv_n1', 'dlv_n3']);
+          // and concurrent claimers of a swept key still agree
+          await store.dedup.deleteExpiredAcrossAccounts(later(300_000), 100);
+          const both = await Promise.all(['dlv_p', 'dlv_q'].map((id) => store.dedup.claimMany([c('k2', id, later(400_000))], later(300_000))));
+          expect(both[0]).toStrictEqual(both[1]);
+          expect(['dlv_p', 'dlv_q']).toContain(both[0]![0]);
+        });
       });
     });
 
@@ -1667,7 +1977,7 @@ function newEventType(name: string, overrides: Partial<EventType> = {}): EventTy
   return { name, description: `When ${name} happens`, archived: false, createdAt: at(-100_000), updatedAt: at(-50_000), ...overrides };
 }
 
-/** A JSON Schema with everything FerretDB refuses as document keys. */
+/** A JSON Schema with what document keys cannot safely hold (`$` keys, dotted keys) and nested arrays. */
 function trickySchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -3,8 +3,8 @@ import { fromJsonText, toJsonText } from './json-value.ts';
 
 /**
  * How both stores keep an account record: its id, account and dates as fields, everything else
- * as one JSON text (templates and condition values are free-form: FerretDB v1 refuses keys with
- * `.` or `$` and nested arrays). The memory store keeps the same text, so both give back the same.
+ * as one JSON text (templates and condition values are free-form: keys with `.` or `$`, nested
+ * arrays; see json-value.ts). The memory store keeps the same text, so both give back the same.
  */
 export interface EncodedAccountRecord {
   id: string;

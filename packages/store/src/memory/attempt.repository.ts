@@ -2,22 +2,35 @@ import { HeraldError, type Attempt } from '@herald/core';
 import type { AccountId, AttemptRepository } from '../repositories.ts';
 import { copyAttempt } from './copy.ts';
 
+/** `deliveryId` NUL `number`: what identifies an attempt, as the MongoDB `_id` does. */
+function keyOf(a: Pick<Attempt, 'deliveryId' | 'number'>): string {
+  return `${a.deliveryId}\u0000${a.number}`;
+}
+
 export class MemoryAttemptRepository implements AttemptRepository {
-  readonly #byId = new Map<string, Attempt>();
-  /** `deliveryId` NUL `number`: the unique key the MongoDB index enforces. */
-  readonly #numbers = new Set<string>();
+  readonly #byKey = new Map<string, Attempt>();
 
   async insert(attempt: Attempt): Promise<void> {
-    const key = `${attempt.deliveryId}\u0000${attempt.number}`;
-    if (this.#byId.has(attempt.id) || this.#numbers.has(key)) {
+    const key = keyOf(attempt);
+    if (this.#byKey.has(key)) {
       throw new HeraldError('HERALD_CONFLICT', `Attempt ${attempt.number} of delivery ${attempt.deliveryId} is already logged`);
     }
-    this.#byId.set(attempt.id, copyAttempt(attempt));
-    this.#numbers.add(key);
+    this.#byKey.set(key, copyAttempt(attempt));
+  }
+
+  async insertMany(attempts: Attempt[]): Promise<{ inserted: number }> {
+    let inserted = 0;
+    for (const attempt of attempts) {
+      const key = keyOf(attempt);
+      if (this.#byKey.has(key)) continue;
+      this.#byKey.set(key, copyAttempt(attempt));
+      inserted++;
+    }
+    return { inserted };
   }
 
   async listForDelivery(account: AccountId, deliveryId: string): Promise<Attempt[]> {
-    return [...this.#byId.values()]
+    return [...this.#byKey.values()]
       .filter((a) => a.account === account && a.deliveryId === deliveryId)
       .sort((a, b) => a.number - b.number)
       .map(copyAttempt);
@@ -26,10 +39,9 @@ export class MemoryAttemptRepository implements AttemptRepository {
   async deleteForDeliveriesAcrossAccounts(deliveryIds: readonly string[]): Promise<number> {
     const ids = new Set(deliveryIds);
     let deleted = 0;
-    for (const [id, a] of this.#byId) {
+    for (const [key, a] of this.#byKey) {
       if (!ids.has(a.deliveryId)) continue;
-      this.#byId.delete(id);
-      this.#numbers.delete(`${a.deliveryId}\u0000${a.number}`);
+      this.#byKey.delete(key);
       deleted++;
     }
     return deleted;

@@ -3,6 +3,7 @@ import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, 
 import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../internal/new-delivery.ts';
 import { assertRequeueQuery } from '../internal/requeue-query.ts';
+import { dueOrder, isClaimableAt } from '../internal/due.ts';
 import { copyDelivery } from './copy.ts';
 
 interface Stored {
@@ -18,24 +19,14 @@ function latestFirst(a: Delivery, b: Delivery): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** Soonest due first: `nextAttemptAt` ascending, then id ascending. */
-function soonestDue(a: Delivery, b: Delivery): number {
-  const byTime = (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0);
-  if (byTime !== 0) return byTime;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function isClaimable(d: Delivery, now: Date): boolean {
-  return (
-    d.status === 'pending' &&
-    d.nextAttemptAt !== null &&
-    d.nextAttemptAt.getTime() <= now.getTime() &&
-    (d.leaseUntil === null || d.leaseUntil.getTime() < now.getTime())
-  );
-}
-
 const FINAL: ReadonlySet<DeliveryStatus> = new Set(FINAL_DELIVERY_STATUSES);
 
+/**
+ * The memory store's deliveries. Due deliveries are found by scanning the map: the MongoDB
+ * store's `delivery_queue` exists to avoid scanning the delivery log there, and a map of
+ * in-process deliveries needs no such index. Every call runs to its end before another starts,
+ * so each is atomic as the contract asks.
+ */
 export class MemoryDeliveryRepository implements DeliveryRepository {
   readonly #byId = new Map<string, Stored>();
   /** Where the attempts live: retention deletes a delivery's attempts with it. */
@@ -63,6 +54,10 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
     return stored ? copyDelivery(stored.delivery) : null;
   }
 
+  async existingAcrossAccounts(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.#byId.has(id)));
+  }
+
   async list(account: AccountId, query: DeliveryListQuery): Promise<Delivery[]> {
     assertDeliveryListQuery(query);
     let cursor: Delivery | undefined;
@@ -87,15 +82,15 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
 
   async claim(account: AccountId, id: string, owner: string, leaseMs: number, now: Date = new Date()): Promise<Delivery | null> {
     const stored = this.#find(account, id);
-    if (!stored || !isClaimable(stored.delivery, now)) return null;
+    if (!stored || !isClaimableAt(stored.delivery, now)) return null;
     this.#lease(stored, owner, leaseMs, now);
     return copyDelivery(stored.delivery);
   }
 
   async claimDueAcrossAccounts(owner: string, leaseMs: number, limit: number, now: Date = new Date()): Promise<Delivery[]> {
     const due = [...this.#byId.values()]
-      .filter((s) => isClaimable(s.delivery, now))
-      .sort((a, b) => soonestDue(a.delivery, b.delivery))
+      .filter((s) => isClaimableAt(s.delivery, now))
+      .sort((a, b) => dueOrder(a.delivery, b.delivery))
       .slice(0, Math.max(0, limit));
     return due.map((stored) => {
       this.#lease(stored, owner, leaseMs, now);

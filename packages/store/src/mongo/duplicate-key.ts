@@ -5,8 +5,8 @@ import { HeraldError } from '@herald/core';
  *
  * An unordered insertMany that hits duplicates throws a MongoBulkWriteError after inserting
  * everything else. Which documents failed is only in its write errors, whose shape varies:
- * - MongoDB and FerretDB v1.24 both answer `writeErrors: [{ index, code: 11000, errmsg }]`
- *   (FerretDB's errmsg names the collection but carries no `keyPattern`/`keyValue`).
+ * - MongoDB and mongo-java-server both answer `writeErrors: [{ index, code: 11000, errmsg }]`
+ *   (mongo-java-server's carries no `keyPattern`/`keyValue`; nothing here relies on them).
  * - The driver wraps each in a WriteError whose `code`/`index` are prototype getters over `err`;
  *   mongoose then replaces each with `{ ...writeError, index }`, which keeps `err` but drops
  *   the getters, so `code` is only found at `err.code`.

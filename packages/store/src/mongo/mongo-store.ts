@@ -6,7 +6,7 @@ import { WebhookSecrets } from '../internal/webhook-secrets.ts';
 import { MongoAccountRepository } from './account/account.repository.ts';
 import { MongoAccountRecordRepository } from './account-record/account-record.repository.ts';
 import { accountRecordSchema, type AccountRecordDoc } from './account-record/account-record.schema.ts';
-import { dedupClaimSchema, MongoDedupRepository, type DedupClaimDoc } from './dedup/dedup.ts';
+import { dedupHeadSchema, dedupTicketSchema, MongoDedupRepository, type DedupHeadDoc, type DedupTicketDoc } from './dedup/dedup.ts';
 import { MongoWebhookHealthRepository, webhookHealthSchema, type WebhookHealthDoc } from './webhook-health/webhook-health.ts';
 import { accountSchema, type AccountDoc } from './account/account.schema.ts';
 import { apiKeyRevocationSchema, type ApiKeyRevocationDoc } from './api-key/api-key-revocation.schema.ts';
@@ -18,6 +18,8 @@ import { MongoDeliveryRepository } from './delivery/delivery.repository.ts';
 import { deliverySchema, type DeliveryDoc } from './delivery/delivery.schema.ts';
 import { leaseTicketSchema, type LeaseTicketDoc } from './delivery/lease-ticket.schema.ts';
 import { LeaseTickets } from './delivery/lease-tickets.ts';
+import { DeliveryQueue } from './delivery/delivery-queue.ts';
+import { deliveryQueueSchema, type QueueEntryDoc } from './delivery/delivery-queue.schema.ts';
 import { MongoEventTypeRepository } from './event-type/event-type.repository.ts';
 import { eventTypeSchema, type EventTypeDoc } from './event-type/event-type.schema.ts';
 import { MongoWebhookRepository } from './webhook/webhook.repository.ts';
@@ -34,6 +36,11 @@ export interface MongoStoreOptions {
    * production). Reading values encrypted with another key fails with HERALD_CONFIG_INVALID.
    */
   encryptionKey?: Buffer;
+  /**
+   * Called with the name of every command the store sends to the server (the driver's command
+   * monitoring): what an app's `herald_store_commands_total` metric counts. Absent = not monitored.
+   */
+  onCommand?: (commandName: string) => void;
 }
 
 const connectionOf = new WeakMap<Store, mongoose.Connection>();
@@ -50,11 +57,15 @@ export function internalMongoConnection(store: Store): mongoose.Connection {
 
 /**
  * The MongoDB store (mongoose, on its own connection). Works against MongoDB and against
- * FerretDB v1, which has no transactions, change streams or TTL indexes — none are used —
- * and whose updates are not atomic (see delivery/lease-tickets.ts for how claims cope).
+ * mongo-java-server (the tests' server), without transactions, change streams or TTL indexes —
+ * none are used. mongo-java-server uses an index only for a filter that is exactly `{_id}` or
+ * `{_id: {$in}}` (and for exact unique keys), and scans the collection for any other: so the
+ * per-delivery operations read and write by `_id` alone (see delivery/delivery.repository.ts),
+ * and changes of lease holder are settled by inserting a ticket (delivery/lease-tickets.ts).
  *
- * Connects at once; `init()` waits for the connection and creates the indexes (nothing is
- * created implicitly: `autoIndex` and `autoCreate` are off). An `encryptionKey` that is not
+ * Connects at once; `init()` waits for the connection, creates the indexes (nothing is
+ * created implicitly: `autoIndex` and `autoCreate` are off) and gives the pending deliveries
+ * that have none their `delivery_queue` entry (one read of the pending deliveries). An `encryptionKey` that is not
  * 32 bytes fails here, with HERALD_CONFIG_INVALID, before anything connects.
  */
 export function createMongoStore(options: MongoStoreOptions): Store {
@@ -64,7 +75,12 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     ...(options.dbName === undefined ? {} : { dbName: options.dbName }),
     autoIndex: false,
     autoCreate: false,
+    ...(options.onCommand ? { monitorCommands: true } : {}),
   });
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    connection.getClient().on('commandStarted', (e) => onCommand(e.commandName));
+  }
   const connected = connection.asPromise().then(() => undefined);
   // init() and ping() report a failed connection; without this handler it would also be an
   // unhandled rejection that takes the process down before anyone asked.
@@ -72,6 +88,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
 
   const deliveries = connection.model<DeliveryDoc>('Delivery', deliverySchema);
   const leaseTickets = connection.model<LeaseTicketDoc>('DeliveryLeaseTicket', leaseTicketSchema);
+  const deliveryQueue = connection.model<QueueEntryDoc>('DeliveryQueueEntry', deliveryQueueSchema);
   const attempts = connection.model<AttemptDoc>('Attempt', attemptSchema);
   const webhooks = connection.model<WebhookDoc>('Webhook', webhookSchema);
   const accounts = connection.model<AccountDoc>('Account', accountSchema);
@@ -80,9 +97,11 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   const eventTypes = connection.model<EventTypeDoc>('EventType', eventTypeSchema);
   const schemas = connection.model<AccountRecordDoc>('PayloadSchema', accountRecordSchema('schemas'));
   const ruleGroups = connection.model<AccountRecordDoc>('RuleGroup', accountRecordSchema('rule_groups'));
-  const dedupClaims = connection.model<DedupClaimDoc>('DedupClaim', dedupClaimSchema);
+  // The old `dedup_claims` collection is no longer used (see dedup/dedup.ts).
+  const dedupTickets = connection.model<DedupTicketDoc>('DedupTicket', dedupTicketSchema);
+  const dedupHeads = connection.model<DedupHeadDoc>('DedupHead', dedupHeadSchema);
   const webhookHealth = connection.model<WebhookHealthDoc>('WebhookHealth', webhookHealthSchema);
-  const models = [webhookHealth, deliveries, leaseTickets, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes, schemas, ruleGroups, dedupClaims];
+  const models = [webhookHealth, deliveries, leaseTickets, deliveryQueue, attempts, webhooks, accounts, apiKeys, apiKeyRevocations, eventTypes, schemas, ruleGroups, dedupTickets, dedupHeads];
 
   async function reachable(): Promise<void> {
     try {
@@ -93,9 +112,10 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   }
 
   const attemptRepository = new MongoAttemptRepository(attempts);
+  const deliveryRepository = new MongoDeliveryRepository(deliveries, new LeaseTickets(leaseTickets), new DeliveryQueue(deliveryQueue), attemptRepository);
   const store: Store = {
     kind: 'mongodb',
-    deliveries: new MongoDeliveryRepository(deliveries, new LeaseTickets(leaseTickets), attemptRepository),
+    deliveries: deliveryRepository,
     attempts: attemptRepository,
     webhooks: new MongoWebhookRepository(webhooks, secrets),
     accounts: new MongoAccountRepository(accounts),
@@ -103,12 +123,14 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     eventTypes: new MongoEventTypeRepository(eventTypes),
     schemas: new MongoAccountRecordRepository<PayloadSchema>(schemas, 'Schema'),
     ruleGroups: new MongoAccountRecordRepository<RuleGroup>(ruleGroups, 'Rule group'),
-    dedup: new MongoDedupRepository(dedupClaims),
+    dedup: new MongoDedupRepository(dedupTickets, dedupHeads),
     webhookHealth: new MongoWebhookHealthRepository(webhookHealth),
 
     async init() {
       await reachable();
       for (const model of models) await model.createIndexes();
+      // Pending deliveries stored without a queue entry (before the queue existed) get one.
+      await deliveryRepository.backfillQueue();
     },
 
     async ping() {

@@ -9,8 +9,9 @@ import { toAccount, toAccountDoc, type AccountDoc } from './account.schema.ts';
 
 /**
  * Accounts are operator-level: these queries carry no tenant id (the account *is* the id).
- * On FerretDB an update is read-then-write-back, so two concurrent updates of one account can
- * lose one of them; account changes are rare operator actions.
+ * An update is one `findOneAndUpdate` by `_id`, atomic on its document (on MongoDB and on
+ * mongo-java-server): of two concurrent updates of one account, both apply, the last one's
+ * fields win.
  */
 export class MongoAccountRepository implements AccountRepository {
   readonly #model: Model<AccountDoc>;

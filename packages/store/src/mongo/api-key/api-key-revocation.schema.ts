@@ -2,9 +2,11 @@ import { Schema } from 'mongoose';
 
 /**
  * A revoked API key, in `api_key_revocations` (`_id` = key id). Revoking inserts this record
- * and never updates it, which makes revocation exact on FerretDB too (whose updates are not
- * atomic, but whose unique-key inserts are): the first revocation's time is kept even when two
- * race, and no concurrent write to the key document can undo it.
+ * and never updates it: the unique `_id` keeps the first revocation's time even when two race
+ * (an insert is the one compare-and-set every server does cheaply: a conditional update would
+ * scan the collection on mongo-java-server), and no write to the key document can undo it. It
+ * was introduced for a test server whose updates were not atomic, and stays: it needs no
+ * conditional write, and keys stored so far read the same.
  */
 export interface ApiKeyRevocationDoc {
   _id: string;

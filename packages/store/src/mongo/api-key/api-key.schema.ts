@@ -4,8 +4,8 @@ import type { ApiKey, ApiKeyRole } from '../../entities.ts';
 /**
  * An API key as stored in `api_keys` (`_id` = key id). Its revocation is not in this document
  * but in `api_key_revocations` (see api-key-revocation.schema.ts): `touch` writes this document
- * on every authenticated request, and on FerretDB a write puts back the whole document it read,
- * so a revocation kept here could be undone by a `touch` that read the key just before it.
+ * on every authenticated request, and a revocation kept apart from it cannot be undone by a
+ * write to the key, whatever the server does with concurrent updates.
  */
 export interface ApiKeyDoc {
   _id: string;

@@ -2,9 +2,19 @@ import { Schema } from 'mongoose';
 import type { Attempt, AttemptErrorClass } from '@herald/core';
 import { fromJsonText, toJsonText } from '../../internal/json-value.ts';
 
-/** An attempt as stored in `attempts`. Header maps are JSON text: names may hold `.` or `$`. */
+/**
+ * An attempt as stored in `attempts`. Header maps are JSON text: names may hold `.` or `$`.
+ *
+ * `_id` is `<deliveryId>#<number>` (`attemptDocId`), so logging an attempt twice is a duplicate
+ * `_id`, which every server checks on insert (mongo-java-server by a hash lookup), and
+ * `attempts.insertMany` skips the attempts already logged by their E11000s. The attempt's own id
+ * is the field `id`. Attempts logged before that have the attempt id as `_id` and no `id`; they
+ * read the same (`toAttempt`).
+ */
 export interface AttemptDoc {
   _id: string;
+  /** The attempt id (`att_…`); absent in attempts logged when `_id` was the attempt id. */
+  id?: string;
   account: string;
   deliveryId: string;
   webhookId: string;
@@ -22,6 +32,7 @@ export const ATTEMPTS_COLLECTION = 'attempts';
 export const attemptSchema = new Schema<AttemptDoc>(
   {
     _id: { type: String },
+    id: { type: String },
     account: { type: String },
     deliveryId: { type: String },
     webhookId: { type: String },
@@ -36,14 +47,22 @@ export const attemptSchema = new Schema<AttemptDoc>(
   { collection: ATTEMPTS_COLLECTION, versionKey: false, minimize: false, timestamps: false, autoIndex: false, autoCreate: false },
 );
 
-// One log entry per attempt: logging the same attempt twice is a conflict.
+// One log entry per attempt: logging the same attempt twice is a conflict. The `_id` says so for
+// attempts logged with a derived `_id`; this index also for those logged before (and is what a
+// MongoDB plans a delivery's attempts by).
 attemptSchema.index({ deliveryId: 1, number: 1 }, { unique: true });
 // The attempts of a delivery, within its account.
 attemptSchema.index({ account: 1, deliveryId: 1 });
 
+/** The `_id` of an attempt document: what makes (deliveryId, number) unique. */
+export function attemptDocId(deliveryId: string, number: number): string {
+  return `${deliveryId}#${number}`;
+}
+
 export function toAttemptDoc(a: Attempt): AttemptDoc {
   const doc: AttemptDoc = {
-    _id: a.id,
+    _id: attemptDocId(a.deliveryId, a.number),
+    id: a.id,
     account: a.account,
     deliveryId: a.deliveryId,
     webhookId: a.webhookId,
@@ -67,7 +86,7 @@ export function toAttemptDoc(a: Attempt): AttemptDoc {
 
 export function toAttempt(doc: AttemptDoc): Attempt {
   const a: Attempt = {
-    id: doc._id,
+    id: doc.id ?? doc._id,
     account: doc.account,
     deliveryId: doc.deliveryId,
     webhookId: doc.webhookId,

@@ -20,7 +20,7 @@ export interface DeliveryDoc {
   leaseUntil: Date | null;
   /** Who holds the lease; not part of the core type. */
   leaseOwner: string | null;
-  /** Lease generation: raised by every claim and completion (see lease-tickets.ts). */
+  /** Lease generation: raised by every claim, completion and requeue (see lease-tickets.ts). */
   leaseGen: number;
   lastError?: string;
   suppressedBy?: string;
@@ -60,7 +60,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
   { collection: DELIVERIES_COLLECTION, versionKey: false, minimize: false, timestamps: false, autoIndex: false, autoCreate: false },
 );
 
-// The retry scheduler: pending deliveries by due time.
+// The pending deliveries (init()'s queue backfill; the retry scheduler reads delivery_queue).
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 // The delivery log: latest first, with the id as tie-breaker for the cursor.
 deliverySchema.index({ account: 1, createdAt: -1, _id: -1 });

@@ -30,7 +30,8 @@ export const leaseTicketSchema = new Schema<LeaseTicketDoc>(
   { collection: LEASE_TICKETS_COLLECTION, versionKey: false, timestamps: false, autoIndex: false, autoCreate: false },
 );
 
-// Clearing a delivery's spent tickets.
+// Retention: the expired tickets of the deliveries it deletes (completions and requeues clear
+// theirs by `_id`).
 leaseTicketSchema.index({ deliveryId: 1, gen: 1 });
 
 export function leaseTicketId(deliveryId: string, gen: number): string {

@@ -3,32 +3,42 @@ import { isDuplicateKeyError } from '../duplicate-key.ts';
 import { leaseTicketId, type LeaseTicketDoc } from './lease-ticket.schema.ts';
 
 /**
- * Why claims need more than `findOneAndUpdate` here.
+ * Why a change of lease holder takes a ticket first.
  *
- * On MongoDB a `findOneAndUpdate` whose filter says "pending, due, not leased" is atomic on
- * its document: of two concurrent claimers one gets the delivery, the other null. FerretDB v1
- * (our test server) runs `findAndModify` and `update` as "query, filter in Go, then write the
- * whole document back by _id", with nothing in between: both claimers read the delivery as
- * free, both write, both are told they won (measured: 49 of 50 concurrent pairs). What
- * FerretDB does make atomic is a unique index on insert (the SQLite constraint) — and so does
- * MongoDB. So every change of lease holder first takes a ticket by inserting it:
+ * On MongoDB a `findOneAndUpdate` whose filter says "pending, due, not leased" is an atomic
+ * compare-and-set on its document. On mongo-java-server (our test server) it is atomic too, but
+ * it uses an index only when the filter is exactly `{_id}` (or `{_id: {$in}}`): any other filter,
+ * `{_id, status, leaseGen}` included, scans the whole collection under its lock, and the delivery
+ * log holds hundreds of thousands of documents. What both servers check cheaply and atomically is
+ * a unique `_id` on insert. So the compare-and-set is an insert, and every delivery write after
+ * it is by `_id` alone:
  *
- * - each delivery carries `leaseGen`; whoever wants to change the lease holder reads it and
- *   inserts the ticket `<id>#<leaseGen + 1>`. Of several contenders one insert succeeds;
- * - only the ticket holder writes, with `leaseGen < gen` (and the rest of its condition) in
- *   the filter, and sets `leaseGen = gen`. A contender that read an old generation therefore
- *   cannot write over a newer one, even if it was handed a ticket that was cleared since;
+ * - each delivery carries `leaseGen`; whoever wants to change the lease holder (claim, requeue,
+ *   a completion near the end of its lease) reads the delivery by `_id`, checks its conditions
+ *   in code, and inserts the ticket `<id>#<leaseGen + 1>`. Of several contenders one insert
+ *   succeeds; the others stop;
+ * - only the ticket holder writes the delivery, by `_id`, setting `leaseGen = gen`; it gets the
+ *   document as it was just before its write (`findOneAndUpdate`, `returnDocument: 'before'`)
+ *   and, should another write have landed between its read and its own (a cancel, or a writer
+ *   whose ticket had run out), puts back what it overwrote and reports that it lost;
  * - a ticket carries `leaseUntil`: a taker that crashed between ticket and write blocks the
  *   delivery only until then; after that the next generation is taken instead;
- * - spent tickets (generation <= the delivery's) are cleared after a completion.
+ * - spent tickets (generation <= the delivery's) are deleted by `_id` after a completion or a
+ *   requeue (`clearUpTo`).
  *
- * On MongoDB this is belt and braces (the conditional write alone would do); it costs one
- * small insert per claim and per completion, and is the same code on both servers, so what
- * the tests prove is what runs in production.
+ * The scheme is also correct on MongoDB (where a conditional write alone would do), and it is
+ * the same code on both servers, so what the tests prove is what runs in production. It costs
+ * one small insert per claim, per requeue and per completion near the end of a lease.
  */
 export class LeaseTickets {
   /** How many expired generations a claimer skips before giving up (each is a crashed taker). */
   static readonly MAX_SKIPS = 8;
+  /**
+   * How many generations back from a delivery's current one `clearUpTo` looks for spent tickets:
+   * a claim's, a completion's, and those of takers that died in between. Older leftovers (only
+   * after many crashed takers) block nobody; retention deletes them with the delivery.
+   */
+  static readonly CLEAR_WINDOW = 2 * LeaseTickets.MAX_SKIPS;
 
   readonly #model: Model<LeaseTicketDoc>;
 
@@ -79,15 +89,19 @@ export class LeaseTickets {
   /**
    * Clears the tickets of these deliveries whose lease ran out before `now`. Always safe: an
    * expired ticket blocks nobody, and a generation it held is skipped or taken again as
-   * `takeNext` describes. Retention calls it before deleting the deliveries.
+   * `takeNext` describes. Retention calls it before deleting the deliveries: a cold path, whose
+   * filter scans the (small) ticket collection on mongo-java-server.
    */
   async clearExpiredFor(deliveryIds: readonly string[], now: Date): Promise<void> {
     if (deliveryIds.length === 0) return;
     await this.#model.deleteMany({ deliveryId: { $in: [...deliveryIds] }, leaseUntil: { $lt: now } });
   }
 
-  /** Clears the spent tickets of a delivery (generations up to `gen`). */
+  /** Clears the spent tickets of a delivery: generations up to `gen`, within CLEAR_WINDOW of it, by `_id`. */
   async clearUpTo(deliveryId: string, gen: number): Promise<void> {
-    await this.#model.deleteMany({ deliveryId, gen: { $lte: gen } });
+    if (gen < 1) return;
+    const ids: string[] = [];
+    for (let g = Math.max(1, gen - LeaseTickets.CLEAR_WINDOW + 1); g <= gen; g++) ids.push(leaseTicketId(deliveryId, g));
+    await this.#model.deleteMany({ _id: { $in: ids } });
   }
 }

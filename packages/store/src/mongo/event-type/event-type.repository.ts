@@ -9,8 +9,9 @@ import { afterId } from '../id-cursor.ts';
 import { toEventType, toEventTypeDoc, type EventTypeDoc } from './event-type.schema.ts';
 
 /**
- * The product-wide catalog: these queries carry no tenant id. As with accounts, two concurrent
- * updates of one type can lose one of them on FerretDB (read-then-write-back updates).
+ * The product-wide catalog: these queries carry no tenant id. As with accounts, an update is one
+ * atomic `findOneAndUpdate` by `_id`: of two concurrent updates of one type, the last one's
+ * fields win.
  */
 export class MongoEventTypeRepository implements EventTypeRepository {
   readonly #model: Model<EventTypeDoc>;

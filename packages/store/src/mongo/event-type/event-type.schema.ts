@@ -5,7 +5,7 @@ import { fromJsonText, toJsonText } from '../../internal/json-value.ts';
 /**
  * An event type as stored in `event_types` (`_id` = its name). Product-wide: no tenant field.
  * The JSON Schema and the example are JSON text: a schema's `$schema`/`$ref` keys, dotted
- * property names and nested arrays are all things FerretDB v1 refuses in a document.
+ * property names and nested arrays come back exactly as given (see internal/json-value.ts).
  */
 export interface EventTypeDoc {
   _id: string;

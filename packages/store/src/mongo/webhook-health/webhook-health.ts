@@ -29,11 +29,12 @@ export const webhookHealthSchema = new Schema<WebhookHealthDoc>(
 );
 
 /**
- * Endpoint health on MongoDB/FerretDB: one `$inc` upsert per failed delivery, one delete per
- * success. On MongoDB both are atomic. On FerretDB v1 an update is "read, compute, write back",
- * so of two failures recorded at the same moment one may be lost (an undercount: the webhook is
- * disabled a little later, never sooner), and a failure racing a success may survive it. That is
- * the documented precision of F14's counter; it needs no ticket scheme as leases do.
+ * Endpoint health on MongoDB: one `$inc` upsert per failed delivery, one delete per success,
+ * each atomic on its document on MongoDB and on mongo-java-server alike, so no failure is lost;
+ * a failure racing a success may survive it. The contract allows less (a store whose updates are
+ * not atomic may undercount: the webhook is then disabled a little later, never sooner); it
+ * needs no ticket scheme as leases do. The `{_id, account}` filters scan this (small, one record
+ * per failing webhook) collection on mongo-java-server.
  */
 export class MongoWebhookHealthRepository implements WebhookHealthRepository {
   constructor(private readonly model: Model<WebhookHealthDoc>) {}
