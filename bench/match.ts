@@ -8,7 +8,7 @@
  * subscriptions + rules on a sample, warms up, then matches for a fixed time (BENCH_SECONDS,
  * default 5, at most 10; it stops by itself). Then the matcher end to end against the real broker,
  * one `herald matcher` process against three in one consumer group (bench/lib/matcher-scale.ts;
- * Kafka and FerretDB are started if KAFKA_BROKERS and MONGODB_URI are not set). Its last line holds
+ * Kafka and mongo-java-server are started if KAFKA_BROKERS and MONGODB_URI are not set). Its last line holds
  * the figures as `key=value` pairs:
  *
  *   match_events_per_s=N scale_out_ratio=N e2e_events_per_s_1=N e2e_events_per_s_3=N missing=N

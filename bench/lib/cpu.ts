@@ -39,6 +39,11 @@ function processJiffies(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone or /proc is not there. */
+export function processCpuSeconds(pid: number): number {
+  return processJiffies(pid) / HZ;
+}
+
 export interface CpuWindow {
   /** Ends the window: the machine's busy share of all its cores (0..1), and the cores the processes used on average. */
   end(): { machineBusy: number; processCores: number; cores: number };

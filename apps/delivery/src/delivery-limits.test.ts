@@ -105,12 +105,18 @@ describe('per-webhook concurrency cap', () => {
     await setup((path) => (path === '/capped' ? 200 : 0), () => [webhook('wh_capped', '/capped', { maxConcurrency: 2 }), webhook('wh_free', '/free')], {
       leaseMs: 3_000, settings: { timeoutMs: 1_000, retryPolicy: { schedule: [0.05, 0.05], jitter: 0 } },
     });
-    // Deliveries handed back unsent: released pending, with no attempt made.
+    // Deliveries handed back unsent, for later: released pending with no attempt made — a stored
+    // one through `complete`, a new one (from Kafka, not stored yet) written due later, unleased.
     let handedBack = 0;
     const complete = store.deliveries.complete.bind(store.deliveries);
     store.deliveries.complete = async (account, id, owner, outcome) => {
       if (outcome.status === 'pending' && outcome.attempts === 0) handedBack++;
       return complete(account, id, owner, outcome);
+    };
+    const insertMany = store.deliveries.insertMany.bind(store.deliveries);
+    store.deliveries.insertMany = async (deliveries, lease) => {
+      if (!lease) handedBack += deliveries.filter((d) => d.status === 'pending' && !d.attempts && d.nextAttemptAt !== null && d.nextAttemptAt.getTime() > Date.now()).length;
+      return insertMany(deliveries, lease);
     };
     // 24 slow deliveries for the capped webhook (2 at a time: about 2.4 s); then 6 for the other one.
     const capped = await publish('wh_capped', 'c', 24);

@@ -29,9 +29,11 @@ afterEach(async () => {
 
 describe('an outcome left unrecorded', () => {
   it.each([
-    ['the receiver acknowledged both sends', [200, 200], [[1, true], [2, true]]],
-    ['the receiver acknowledged the first send only', [200, 500], [[1, true], [2, false]]],
-    ['the receiver acknowledged the resend only', [500, 200], [[1, false], [2, true]]],
+    // The first attempt fails (500), so the delivery is in the store, retried under a lease; the
+    // outcome of that retry (attempt 2) is the one left unrecorded.
+    ['the receiver acknowledged both sends', [500, 200, 200], [[1, false], [2, true], [3, true]]],
+    ['the receiver acknowledged the first send only', [500, 200, 500], [[1, false], [2, true], [3, false]]],
+    ['the receiver acknowledged the resend only', [500, 500, 200], [[1, false], [2, false], [3, true]]],
   ] as const)('ends the delivery `succeeded` after one resend, logged as an attempt of its own (%s)', async (_name, statuses, logged) => {
     bus = createMemoryBus();
     store = createMemoryStore();
@@ -65,8 +67,8 @@ describe('an outcome left unrecorded', () => {
     // Several leases later: no further sends.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(failed).toBe(1);
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received).toHaveLength(3);
     expect((await store.attempts.listForDelivery('acc_1', j.deliveryId)).map((a) => [a.number, a.success])).toEqual(logged);
-    expect((await store.deliveries.get('acc_1', j.deliveryId))!.attempts).toBe(2);
+    expect((await store.deliveries.get('acc_1', j.deliveryId))!.attempts).toBe(3);
   });
 });

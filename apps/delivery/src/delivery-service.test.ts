@@ -30,7 +30,7 @@ function job(eventId: string, webhookId = 'wh_1'): DeliveryJob {
   };
 }
 
-async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial<Webhook> = {}) {
+async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial<Webhook> = {}, options: { configCacheMs?: number } = {}) {
   bus = createMemoryBus();
   store = createMemoryStore();
   sender = new HttpSender();
@@ -42,6 +42,7 @@ async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial
   service = createDeliveryService({
     bus, store, sender, topics, logger: silentLogger(), plugins: await loadPlugins(), pollIntervalMs: 50,
     settings: { timeoutMs: 1_000, retryPolicy: { schedule: [0.05, 0.05, 0.05, 0.05], jitter: 0 } },
+    ...options,
   });
   await service.start();
 }
@@ -97,11 +98,102 @@ describe('delivery service', () => {
     const j = job('evt_4');
     await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
     await eventually(() => receiver.received.length >= 1, 'the first attempt');
+    // As the config-api does: delete, then announce it on herald.config.
     await store.webhooks.delete('acc_1', 'wh_1');
+    await bus.publish(topics.config, [{ key: 'acc_1', value: encodeJson({ kind: 'webhook', account: 'acc_1', id: 'wh_1' }) }]);
     await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'cancelled', 'the delivery was cancelled');
     const n = receiver.received.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received.length).toBe(n);
     expect(n).toBeLessThanOrEqual(2);
+  });
+
+  it('sends nothing more to a webhook deleted without a notice once the configuration cache has expired (the documented bound)', async () => {
+    // Retries 300 ms apart: the delivery is still pending when the cached copy expires.
+    await setup(() => ({ status: 500 }), { retry: { schedule: [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3] } }, { configCacheMs: 400 });
+    const j = job('evt_5');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(() => receiver.received.length >= 1, 'the first attempt');
+    await store.webhooks.delete('acc_1', 'wh_1');
+    const deletedAt = Date.now();
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'cancelled', 'the delivery was cancelled');
+    // Retries go on at most until the cached copy expires (400 ms, plus one retry interval and a poll).
+    const last = receiver.received.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.length).toBe(last);
+    expect(Date.now() - deletedAt).toBeLessThan(5_000);
+  });
+
+  it('retries a flush that failed: the delivery is recorded once, sent once', async () => {
+    await setup(() => ({ status: 200 }), { dedupWindowSeconds: 0 });
+    let failures = 0;
+    const insertMany = store.deliveries.insertMany.bind(store.deliveries);
+    store.deliveries.insertMany = async (d, lease) => {
+      if (failures < 2) {
+        failures++;
+        throw new Error('simulated: the database did not answer');
+      }
+      return insertMany(d, lease);
+    };
+    const j = job('evt_flaky');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'succeeded', 'the delivery succeeded');
+    expect(failures).toBe(2);
+    expect(receiver.received).toHaveLength(1);
+    expect((await store.attempts.listForDelivery('acc_1', j.deliveryId)).map((a) => a.number)).toEqual([1]);
+  });
+
+  it('loses nothing when an instance stops between a send and its flush: the next one sends it again, with the same webhook-id', async () => {
+    await setup(() => ({ status: 200 }), { dedupWindowSeconds: 0 });
+    // This instance can write nothing: it sends, then its writes fail until it stops, so its batch is never committed.
+    const insertMany = store.deliveries.insertMany.bind(store.deliveries);
+    let broken = true;
+    store.deliveries.insertMany = async (d, lease) => {
+      if (broken) throw new Error('simulated: the database is gone');
+      return insertMany(d, lease);
+    };
+    const j = job('evt_crash');
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(j) }]);
+    await eventually(() => receiver.received.length === 1, 'the first send');
+    await service.stop();
+    expect(await store.deliveries.get('acc_1', j.deliveryId)).toBeNull();
+    broken = false;
+    // The next instance of the group gets the uncommitted job again.
+    service = createDeliveryService({
+      bus, store, sender, topics, logger: silentLogger(), plugins: await loadPlugins(), pollIntervalMs: 50,
+      settings: { timeoutMs: 1_000, retryPolicy: { schedule: [0.05], jitter: 0 } },
+    });
+    await service.start();
+    await eventually(async () => (await store.deliveries.get('acc_1', j.deliveryId))?.status === 'succeeded', 'the delivery succeeded');
+    expect(receiver.received).toHaveLength(2);
+    const ids = receiver.received.map((r) => r.headers['webhook-id']);
+    expect(ids).toEqual([j.deliveryId, j.deliveryId]);
+  });
+
+  it('sends a job once and writes its delivery and attempt in one bulk write with the other outcomes of the moment', async () => {
+    await setup(() => ({ status: 200 }), { dedupWindowSeconds: 0 });
+    let deliveryWrites = 0;
+    let attemptWrites = 0;
+    const insertMany = store.deliveries.insertMany.bind(store.deliveries);
+    store.deliveries.insertMany = async (d, lease) => {
+      deliveryWrites++;
+      return insertMany(d, lease);
+    };
+    const insertAttempts = store.attempts.insertMany.bind(store.attempts);
+    store.attempts.insertMany = async (a) => {
+      attemptWrites++;
+      return insertAttempts(a);
+    };
+    const jobs = Array.from({ length: 50 }, (_, i) => job(`evt_bulk_${i}`));
+    await bus.publish(topics.deliveries, jobs.map((j) => ({ key: 'k', value: encodeJson(j) })));
+    await eventually(async () => {
+      for (const j of jobs) if ((await store.deliveries.get('acc_1', j.deliveryId))?.status !== 'succeeded') return false;
+      return true;
+    }, 'all 50 succeeded');
+    expect(receiver.received).toHaveLength(50);
+    for (const j of jobs) expect((await store.attempts.listForDelivery('acc_1', j.deliveryId)).map((a) => [a.number, a.success])).toEqual([[1, true]]);
+    // Far fewer writes than deliveries (the writer flushes every few ms or 500 records).
+    expect(deliveryWrites).toBeLessThanOrEqual(10);
+    expect(attemptWrites).toBeLessThanOrEqual(10);
   });
 });

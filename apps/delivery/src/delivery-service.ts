@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_RETRY_POLICY, newId, nextRetryDelayMs, topicNames, type AttemptErrorClass, type Delivery, type DeliveryJob, type PayloadSchema, type TopicNames, type Webhook } from '@herald/core';
+import { DEFAULT_RETRY_POLICY, isHeraldError, newId, nextRetryDelayMs, topicNames, type Attempt, type AttemptErrorClass, type Delivery, type DeliveryJob, type PayloadSchema, type TopicNames, type Webhook } from '@herald/core';
 import { decodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
-import { isHeraldError } from '@herald/core';
 import type { DeliveryOutcome, NewDelivery, Store } from '@herald/store';
 import type { Logger } from '@herald/runtime';
 import type { HttpSender, PluginRegistry } from '@herald/transport';
@@ -12,6 +11,8 @@ import { parseDeliveryJob } from './delivery-job.ts';
 import { WorkSlots } from './work-slots.ts';
 import { WebhookGates, type WebhookLimits, type WebhookTurn } from './webhook-gates.ts';
 import { EndpointHealth, GONE_REASON, type EndpointHealthOptions } from './endpoint-health.ts';
+import { ConfigCache, type ConfigChange } from './config-cache.ts';
+import { DeliveryWriter } from './delivery-writer.ts';
 
 export interface DeliveryServiceOptions {
   bus: Bus;
@@ -22,11 +23,7 @@ export interface DeliveryServiceOptions {
   topics?: TopicNames;
   groupId?: string;
   settings?: Partial<AttemptSettings>;
-  /**
-   * Deliveries being worked on at once, across all webhooks: claimed and read, or sent and
-   * recorded (the instance's work slots; what the store sees at most at once). Those waiting
-   * for their webhook's turn (F14) are not counted. Default 64.
-   */
+  /** Attempts being sent at once, across all webhooks (the instance's work slots). Default 64. */
   concurrency?: number;
   /**
    * A webhook's attempts in flight at once, per instance, when the webhook sets no
@@ -36,13 +33,28 @@ export interface DeliveryServiceOptions {
   /** How often the retry scheduler looks for due deliveries. Default 1000 ms. */
   pollIntervalMs?: number;
   /**
-   * How long a claimed delivery is held; must exceed the attempt timeout. Default timeout + 30 s.
-   * A webhook whose own `timeoutMs` leaves less than the margin is held longer (its timeout plus
-   * the same slack), so that no attempt outlives its lease.
+   * How long a delivery in the store is held by the instance working on it; must exceed the
+   * attempt timeout. Default timeout + 30 s. A webhook whose own `timeoutMs` leaves less than the
+   * margin is held longer (its timeout plus the same slack), so that no attempt outlives its lease.
    */
   leaseMs?: number;
   /** Endpoint health (F14): when a failing webhook is disabled. */
   health?: Pick<EndpointHealthOptions, 'disableAfterFailures' | 'disableAfterMs' | 'healthyCacheMs'>;
+  /**
+   * How long webhooks and payload schemas are kept in memory at most (the backstop for a lost
+   * `herald.config` notice; see config-cache.ts). Default 30 s.
+   */
+  configCacheMs?: number;
+  /**
+   * A job from Kafka whose outcome is not recorded this long after its attempt started is stored as
+   * pending, leased to this instance (it goes on meanwhile), so that the batch can be committed
+   * and one slow endpoint holds up no other webhook's jobs. Default 1000 ms.
+   */
+  parkAfterMs?: number;
+  /** Write batching (see delivery-writer.ts): the most records in one flush, and the longest wait. Defaults 500 and 5 ms. */
+  writeBatch?: { maxRecords?: number; maxDelayMs?: number };
+  /** Kafka partitions whose batches are handled at once. Default 4. */
+  partitionsAtOnce?: number;
 }
 
 export interface DeliveryService {
@@ -51,21 +63,16 @@ export interface DeliveryService {
   stop(): Promise<void>;
   /** The lease owner name of this instance. */
   readonly owner: string;
+  /** Drops cached configuration, as a `herald.config` notice does. */
+  configChanged(change: ConfigChange | null): void;
 }
 
 /**
- * Deliveries an instance holds at once (claimed and being read, waiting for their webhook's
- * turn, or being sent and recorded), per work slot (`concurrency`). Waiting for a turn holds no
- * work slot, so other webhooks' attempts go on; this bounds how much waits.
+ * Deliveries an instance holds in memory at once (waiting for their webhook's turn, or being
+ * sent and recorded), per work slot (`concurrency`). Waiting for a turn holds no work slot, so
+ * other webhooks' attempts go on; this bounds how much waits.
  */
-export const HELD_PER_WORK_SLOT = 2;
-
-/**
- * While attempts of a webhook wait for their turn, its settings are read again at most this
- * often, in the background: an attempt goes by the latest read when its turn comes (so a webhook
- * switched off meanwhile gets nothing more), and no store read ever holds up a turn.
- */
-const REFRESH_WEBHOOK_MS = 1_000;
+export const HELD_PER_WORK_SLOT = 4;
 
 /** Attempt errors on Herald's side, before anything was sent (rendering, authentication, signing): they do not count against the endpoint's health. */
 const HERALD_SIDE_ERRORS: ReadonlySet<AttemptErrorClass> = new Set<AttemptErrorClass>(['render', 'plugin', 'signature']);
@@ -76,13 +83,7 @@ export function dedupKeyOf(job: Pick<DeliveryJob, 'webhookId' | 'schemaId' | 'ev
 }
 
 function toNewDelivery(job: DeliveryJob, now: Date, suppressedBy?: string): NewDelivery {
-  if (suppressedBy !== undefined) {
-    return {
-      id: job.deliveryId, account: job.account, webhookId: job.webhookId, schemaId: job.schemaId, eventId: job.event.id,
-      eventType: job.event.type, entity: job.event.entity, event: job.event, status: 'suppressed', nextAttemptAt: null, suppressedBy, createdAt: now,
-    };
-  }
-  return {
+  const base = {
     id: job.deliveryId,
     account: job.account,
     webhookId: job.webhookId,
@@ -91,24 +92,85 @@ function toNewDelivery(job: DeliveryJob, now: Date, suppressedBy?: string): NewD
     eventType: job.event.type,
     entity: job.event.entity,
     event: job.event,
-    status: 'pending',
-    nextAttemptAt: now,
     createdAt: now,
+  };
+  if (suppressedBy !== undefined) return { ...base, status: 'suppressed', nextAttemptAt: null, suppressedBy };
+  return { ...base, status: 'pending', nextAttemptAt: now };
+}
+
+/** A delivery as it is to be stored after `outcome` (its first attempt, or none). */
+function withOutcome(d: Delivery, outcome: DeliveryOutcome): NewDelivery {
+  const { attempts: _a, leaseUntil: _l, updatedAt: _u, lastError: _e, ...rest } = d;
+  return {
+    ...rest,
+    status: outcome.status,
+    attempts: outcome.attempts,
+    nextAttemptAt: outcome.nextAttemptAt,
+    ...(outcome.lastError !== undefined ? { lastError: outcome.lastError } : {}),
   };
 }
 
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /**
- * The delivery engine. Jobs from `herald.deliveries` become deliveries in the store
- * (idempotently, by their derived id) before their batch is committed; then each is claimed
- * with a lease and attempted. A scheduler claims the due ones (retries, and any left behind
- * by a crash) from the store, so nothing depends on a process staying up.
+ * A delivery this instance works on. Either it came from Kafka and is not in the store yet
+ * (`stored` false: its outcome is written as a new delivery, in bulk), or it is in the store under
+ * this instance's lease (claimed by the scheduler, or parked: its outcome is recorded with the
+ * fenced `complete`).
+ */
+interface Held {
+  delivery: Delivery;
+  stored: boolean;
+  /** Resolves once the Kafka batch may be committed as far as this delivery goes (it is durable). */
+  durable: Deferred;
+  /** The park write under way (never rejects; see `park`). */
+  parking?: Promise<void>;
+  /** Its outcome is being written as a new delivery: it is not parked then. */
+  settling: boolean;
+  /** Written back to the store before it started: not to be run here. */
+  spilled: boolean;
+  started: boolean;
+  /** The store had it already when it was parked: another instance holds it; nothing is recorded here. */
+  lost: boolean;
+}
+
+/**
+ * The delivery engine (see DESIGN.md, "Delivery semantics", and docs/operations.md).
  *
- * A claimed delivery waits for its webhook's turn (per-webhook concurrency cap and rate limit,
- * F14, see webhook-gates.ts) without holding a work slot, then for a work slot; the waits are
- * kept within its lease: a delivery that would have to wait longer is handed back to the store,
- * due when its webhook is expected to have room, and no attempt starts unless the lease outlasts
- * its timeout. Every delivery that ends tells endpoint health (endpoint-health.ts), which
- * disables a webhook after sustained failure or at once on `410 Gone`.
+ * The fast path: a batch of jobs from `herald.deliveries` is checked against the store once (jobs
+ * stored already are not sent again) and against the de-duplication claims once; each job is then
+ * rendered with the cached webhook and schema, sent, and only then written — the delivery with
+ * its outcome and its first attempt — in bulk with the other outcomes of the moment
+ * (delivery-writer.ts). The batch is committed once every job in it is durable: its outcome
+ * written, or, if it is still waiting for its webhook or its answer after `parkAfterMs`, the
+ * delivery parked in the store as pending, leased to this instance. A crash before that loses
+ * nothing: the batch is not committed and its jobs come again (a job sent but not yet written is
+ * sent again, with the same `webhook-id`).
+ *
+ * The slow path: retries, parked deliveries and any left behind by a crash are in the store; a
+ * scheduler claims the due ones with a lease, and an outcome is recorded only under that lease.
+ *
+ * A delivery waits for its webhook's turn (per-webhook concurrency cap and rate limit, F14, see
+ * webhook-gates.ts) without holding a work slot, then for a work slot; the waits are kept within
+ * its lease: a delivery that would have to wait longer is handed back to the store, due when its
+ * webhook is expected to have room, and no attempt starts unless the lease outlasts its timeout.
+ * Every delivery that ends tells endpoint health (endpoint-health.ts), which disables a webhook
+ * after sustained failure or at once on `410 Gone`.
  */
 export function createDeliveryService(options: DeliveryServiceOptions): DeliveryService {
   const { bus, store, logger, sender, plugins } = options;
@@ -126,172 +188,120 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
   /** Whether leases leave room to check at all (a lease no longer than the timeout guarantees nothing, as before). */
   const leaseGuarded = leaseMarginMs > 0;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const parkAfterMs = options.parkAfterMs ?? 1_000;
   const concurrency = options.concurrency ?? 64;
   const webhookConcurrency = options.webhookConcurrency ?? 16;
   const work = new WorkSlots(concurrency);
   const held = new WorkLimiter(concurrency * HELD_PER_WORK_SLOT);
   const gates = new WebhookGates({ maxWaitingPerWebhook: Math.max(1, Math.floor(held.capacity / 4)) });
   const health = new EndpointHealth({ store, bus, logger, topics, ...options.health });
+  const config = new ConfigCache(store, options.configCacheMs ?? 30_000);
+  const writer = new DeliveryWriter({
+    store,
+    logger,
+    ...(options.writeBatch?.maxRecords !== undefined ? { maxBatch: options.writeBatch.maxRecords } : {}),
+    ...(options.writeBatch?.maxDelayMs !== undefined ? { maxDelayMs: options.writeBatch.maxDelayMs } : {}),
+  });
   const owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  /** Ids of the deliveries held here now: a job that comes again meanwhile is not sent twice. */
+  const inHand = new Set<string>();
   let subscription: Subscription | undefined;
+  let configSubscription: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   let polling: Promise<void> = Promise.resolve();
 
   const timeoutOf = (webhook: Webhook) => webhook.timeoutMs ?? settings.timeoutMs;
+  /** The lease a delivery of `webhook` is stored with: long enough for its timeout. */
+  const leaseFor = (webhook: Webhook | null) => (webhook ? Math.max(leaseMs, timeoutOf(webhook) + leaseSlackMs) : leaseMs);
   const limitsOf = (webhook: Webhook): WebhookLimits => ({
     maxConcurrency: webhook.maxConcurrency ?? webhookConcurrency,
     ...(webhook.rateLimitPerSecond ? { rateLimitPerSecond: webhook.rateLimitPerSecond } : {}),
   });
-  /** How long `delivery` may still wait before its attempt (timeout and margin kept within the lease). */
-  const waitBudgetMs = (delivery: Delivery, webhook: Webhook) =>
-    (delivery.leaseUntil ? delivery.leaseUntil.getTime() : 0) - Date.now() - timeoutOf(webhook) - leaseMarginMs;
+  /**
+   * How long `h` may still wait before its attempt (timeout and margin kept within the lease). A
+   * delivery not stored yet has no lease; it gets one when parked, at the earliest now, so its
+   * budget counts as if leased now.
+   */
+  const waitBudgetMs = (h: Held, webhook: Webhook) =>
+    (h.stored ? (h.delivery.leaseUntil ? h.delivery.leaseUntil.getTime() : 0) - Date.now() : leaseFor(webhook)) - timeoutOf(webhook) - leaseMarginMs;
 
-  /** Each webhook as last read here, and when (see REFRESH_WEBHOOK_MS). */
-  const loaded = new Map<string, { webhook: Webhook | null; at: number; refreshing: boolean }>();
-  let loadedSweptAt = Date.now();
-  async function loadWebhook(key: string, delivery: Delivery): Promise<Webhook | null> {
-    const startedAt = Date.now();
-    const webhook = await store.webhooks.get(delivery.account, delivery.webhookId);
-    const seen = loaded.get(key);
-    // A read that started after the one kept is newer.
-    if (!seen || seen.at <= startedAt) loaded.set(key, { webhook, at: startedAt, refreshing: false });
-    const now = Date.now();
-    if (now - loadedSweptAt > 10_000) {
-      loadedSweptAt = now;
-      for (const [k, v] of loaded) if (v.at < now - 10 * REFRESH_WEBHOOK_MS && !v.refreshing) loaded.delete(k);
-    }
-    return webhook;
-  }
-  /** The latest read of the webhook (never older than `own`, this attempt's own read); starts a background read when it is getting old. */
-  function latestWebhook(key: string, delivery: Delivery, own: Webhook | null, ownAt: number): Webhook | null {
-    const seen = loaded.get(key);
-    if (!seen || seen.at < ownAt) return own;
-    if (!seen.refreshing && Date.now() - seen.at > REFRESH_WEBHOOK_MS) {
-      seen.refreshing = true;
-      loadWebhook(key, delivery)
-        .catch((err: unknown) => logger.warn({ err, webhookId: delivery.webhookId }, 'could not read a webhook again'))
-        .finally(() => {
-          seen.refreshing = false;
-        });
-    }
-    return seen.webhook;
-  }
-
-  /** Releases a claimed delivery unsent, due at `at` (its attempts and last error unchanged). */
-  async function handBack(delivery: Delivery, at: Date): Promise<boolean> {
-    return store.deliveries.complete(delivery.account, delivery.id, owner, {
-      status: 'pending',
-      attempts: delivery.attempts,
-      nextAttemptAt: at,
-      ...(delivery.lastError !== undefined ? { lastError: delivery.lastError } : {}),
-    });
+  function heldOf(delivery: Delivery, stored: boolean): Held {
+    const h: Held = { delivery, stored, durable: deferred(), settling: false, spilled: false, started: false, lost: false };
+    if (stored) h.durable.resolve();
+    return h;
   }
 
   /**
-   * Takes a delivery of a webhook whose timeout the lease it was claimed with cannot cover again,
-   * with a lease that can (its timeout plus the configured slack). Null when another instance
-   * took it in between.
+   * Stores a delivery that came from Kafka as pending, leased to this instance, while it goes on
+   * here: its batch may then be committed. A crash leaves it to the scheduler once the lease ends.
    */
-  async function relet(delivery: Delivery, webhook: Webhook): Promise<Delivery | null> {
-    if (!(await handBack(delivery, new Date()))) return null;
-    return store.deliveries.claim(delivery.account, delivery.id, owner, timeoutOf(webhook) + leaseSlackMs);
+  function park(h: Held, webhook: Webhook | null): void {
+    if (h.stored || h.parking || h.settling || h.spilled) return;
+    const lease = leaseFor(webhook);
+    const at = Date.now();
+    h.parking = writer.write(withOutcome(h.delivery, { status: 'pending', attempts: 0, nextAttemptAt: new Date(at) }), undefined, { owner, leaseMs: lease }).then(
+      (result) => {
+        if (result === 'inserted') {
+          h.stored = true;
+          // The store's lease began at or after `at`: counting from it errs on the safe side.
+          h.delivery = { ...h.delivery, leaseUntil: new Date(at + lease) };
+        } else h.lost = true;
+        h.durable.resolve();
+      },
+      (err: Error) => h.durable.reject(err),
+    );
+  }
+
+  /** Writes a delivery that came from Kafka and has not started back to the store, due now, for the scheduler. */
+  function spill(h: Held): void {
+    if (h.started || h.spilled || h.parking) return;
+    h.spilled = true;
+    writer.write(withOutcome(h.delivery, { status: 'pending', attempts: 0, nextAttemptAt: new Date() })).then(
+      () => h.durable.resolve(),
+      (err: Error) => h.durable.reject(err),
+    ).finally(() => inHand.delete(h.delivery.id));
   }
 
   /**
-   * A delivery in hand, from its claim (`take`) to its outcome, in three steps: claim and read
-   * (in a work slot), wait for the webhook's turn (holding no slot), send and record (in a work
-   * slot, ahead of new work). So the store sees no more work at once than the instance's
-   * concurrency, and no store read or write ever holds up a turn of a webhook.
+   * Records how a delivery in hand ends here (an attempt and its outcome, or none: cancelled, or
+   * handed back for later). Returns whether it was recorded (false: the lease was lost, or another
+   * instance holds the delivery).
    */
-  async function run(take: () => Promise<Delivery | null>): Promise<void> {
-    let log: Logger = logger;
-    try {
-      const prepared = await work.with(async () => {
-        let delivery = await take();
-        if (!delivery) return null;
-        log = logger.child({ deliveryId: delivery.id, account: delivery.account, webhookId: delivery.webhookId });
-        const key = `${delivery.account}\u0000${delivery.webhookId}`;
-        const readAt = Date.now();
-        const webhook = await loadWebhook(key, delivery);
-        if (!webhook || !webhook.active) {
-          await cancel(delivery, webhook, log);
-          return null;
-        }
-        if (leaseGuarded && waitBudgetMs(delivery, webhook) < 0) {
-          delivery = await relet(delivery, webhook);
-          if (!delivery) return null;
-        }
-        const schema = delivery.schemaId !== null ? await store.schemas.get(delivery.account, delivery.schemaId) : null;
-        return { delivery, key, webhook, readAt, schema };
-      });
-      if (!prepared) return;
-      const { delivery, key, readAt, schema } = prepared;
-      let { webhook } = prepared;
-
-      const limits = limitsOf(webhook);
-      const turn = await gates.enter(key, limits, stopping ? 0 : Math.max(0, waitBudgetMs(delivery, webhook)));
-      if (!turn) {
-        const at = stopping ? Date.now() : gates.deferUntil(key, limits);
-        if (await work.with(() => handBack(delivery, new Date(at)))) log.debug({ dueAt: new Date(at) }, 'webhook at its limit: delivery handed back for later');
-        return;
+  async function settle(h: Held, outcome: DeliveryOutcome, attempt: Attempt | undefined, webhook: Webhook | null, log: Logger): Promise<{ recorded: boolean; outcome: DeliveryOutcome; attempt?: Attempt }> {
+    if (h.parking) await h.parking;
+    if (!h.stored) {
+      if (h.lost) {
+        if (attempt) await store.attempts.insertMany([attempt]);
+        log.warn('another instance stored this delivery meanwhile: its outcome is left to it');
+        return { recorded: false, outcome };
       }
-
+      h.settling = true;
       try {
-        await work.with(async () => {
-          if (stopping || (leaseGuarded && waitBudgetMs(delivery, webhook) < -leaseMarginMs / 2)) {
-            // Shutting down, or the wait for a work slot ate the lease: another turn will send it.
-            turn.release(0);
-            await handBack(delivery, new Date());
-            return;
-          }
-          // It may have waited: the webhook may have changed (or gone) meanwhile; go by the latest read.
-          const latest = latestWebhook(key, delivery, webhook, readAt);
-          if (!latest || !latest.active) {
-            turn.release(0);
-            await cancel(delivery, latest, log);
-            return;
-          }
-          webhook = latest;
-          await attempt(delivery, webhook, schema, turn, log);
-        }, true);
-      } finally {
-        turn.release();
+        const result = await writer.write(withOutcome(h.delivery, outcome), attempt);
+        h.durable.resolve();
+        if (result === 'existed') {
+          log.warn('the delivery was stored meanwhile (its job came twice): this attempt is logged, the stored delivery left as it is');
+          return { recorded: false, outcome };
+        }
+        return { recorded: true, outcome, ...(attempt ? { attempt } : {}) };
+      } catch (err) {
+        h.durable.reject(err as Error);
+        throw err;
       }
-    } catch (err) {
-      // Store trouble: the lease expires and the scheduler tries again; nothing is lost.
-      log.error({ err }, 'attempt could not be completed; it will be retried when its lease expires');
     }
+    return settleStored(h.delivery, outcome, attempt, webhook, log);
   }
 
-  async function cancel(delivery: Delivery, webhook: Webhook | null, log: Logger): Promise<void> {
-    await store.deliveries.complete(delivery.account, delivery.id, owner, {
-      status: 'cancelled',
-      attempts: delivery.attempts,
-      nextAttemptAt: null,
-      lastError: webhook ? (webhook.disabledReason ? `the webhook was disabled: ${webhook.disabledReason}` : 'the webhook is inactive') : 'the webhook was deleted',
-    });
-    log.info('delivery cancelled: webhook gone or inactive');
-  }
-
-  /** Sends, logs and records one attempt; the webhook's turn ends with the HTTP exchange (the cap is the endpoint's). */
-  async function attempt(delivery: Delivery, webhook: Webhook, schema: PayloadSchema | null, turn: WebhookTurn, log: Logger): Promise<void> {
-    let result: Awaited<ReturnType<typeof sendAttempt>>;
-    const sentAt = Date.now();
-    const loadSchema = async (account: string, id: string) => (id === delivery.schemaId ? schema : store.schemas.get(account, id));
-    try {
-      result = await sendAttempt(delivery, webhook, { sender, plugins, settings, loadSchema });
-    } finally {
-      turn.release(Date.now() - sentAt);
-    }
-    let { attempt: a, outcome } = result;
-    const { gone } = result;
-    for (let tries = 0; ; tries++) {
+  /** `settle` for a delivery held under a lease: the attempt logged, then the outcome recorded, fenced. */
+  async function settleStored(delivery: Delivery, outcome: DeliveryOutcome, attempt: Attempt | undefined, webhook: Webhook | null, log: Logger): Promise<{ recorded: boolean; outcome: DeliveryOutcome; attempt?: Attempt }> {
+    let a = attempt;
+    for (let tries = 0; a; tries++) {
       try {
         await store.attempts.insert(a);
         break;
       } catch (err) {
-        if (!isHeraldError(err, 'HERALD_CONFLICT')) throw err;
+        if (!isHeraldError(err, 'HERALD_CONFLICT') || !webhook) throw err;
         // Attempt #n is logged already. Either another instance sent it after this one's lease
         // ran out (then the fenced `complete` below changes nothing), or an instance logged it and
         // then died, or failed to write, before recording the outcome: the delivery's count lags
@@ -300,7 +310,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
         const logged = await store.attempts.listForDelivery(delivery.account, delivery.id);
         if (tries >= 2 || logged.length === 0) {
           log.warn({ number: a.number }, 'attempt already logged by another instance (lease lost)');
-          return;
+          return { recorded: false, outcome };
         }
         const number = Math.max(...logged.map((x) => x.number)) + 1;
         log.warn({ number: a.number, loggedAs: number }, 'attempt number already logged (an outcome left unrecorded): logged as the next one');
@@ -309,11 +319,118 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       }
     }
     const kept = await store.deliveries.complete(delivery.account, delivery.id, owner, outcome);
-    if (!kept) {
-      log.warn('lease lost before the outcome was recorded');
-      return;
+    if (!kept) log.warn('lease lost before the outcome was recorded');
+    return { recorded: kept, outcome, ...(a ? { attempt: a } : {}) };
+  }
+
+  /** Takes a stored delivery with a lease long enough for its webhook's timeout. Null when another instance took it in between. */
+  async function relet(h: Held, webhook: Webhook): Promise<Held | null> {
+    const d = h.delivery;
+    if (!(await store.deliveries.complete(d.account, d.id, owner, handBackOutcome(d, new Date())))) return null;
+    const again = await store.deliveries.claim(d.account, d.id, owner, leaseFor(webhook));
+    return again ? heldOf(again, true) : null;
+  }
+
+  function handBackOutcome(d: Delivery, at: Date): DeliveryOutcome {
+    return { status: 'pending', attempts: d.attempts, nextAttemptAt: at, ...(d.lastError !== undefined ? { lastError: d.lastError } : {}) };
+  }
+
+  function cancelOutcome(d: Delivery, webhook: Webhook | null): DeliveryOutcome {
+    return {
+      status: 'cancelled',
+      attempts: d.attempts,
+      nextAttemptAt: null,
+      lastError: webhook ? (webhook.disabledReason ? `the webhook was disabled: ${webhook.disabledReason}` : 'the webhook is inactive') : 'the webhook was deleted',
+    };
+  }
+
+  /**
+   * A delivery in hand, to its end here: wait for the webhook's turn (holding no work slot), then
+   * send and record (in a work slot). Never throws: store trouble leaves a stored delivery to the
+   * scheduler when its lease ends, and a new one unwritten (its Kafka batch is not committed).
+   */
+  async function run(first: Held): Promise<void> {
+    let h = first;
+    const d0 = h.delivery;
+    let log: Logger = logger;
+    let parkTimer: NodeJS.Timeout | undefined;
+    try {
+      if (h.spilled) return;
+      h.started = true;
+      log = logger.child({ deliveryId: d0.id, account: d0.account, webhookId: d0.webhookId });
+      const key = `${d0.account}\u0000${d0.webhookId}`;
+      let webhook = await config.webhook(d0.account, d0.webhookId);
+      if (!h.stored) {
+        // Not written by then (waiting for its webhook's turn, or for a slow answer): parked, so its batch can be committed.
+        const w = webhook;
+        parkTimer = setTimeout(() => park(h, w), parkAfterMs);
+      }
+      if (!webhook || !webhook.active) {
+        await settle(h, cancelOutcome(h.delivery, webhook), undefined, webhook, log);
+        log.info('delivery cancelled: webhook gone or inactive');
+        return;
+      }
+      if (h.stored && leaseGuarded && waitBudgetMs(h, webhook) < 0) {
+        const again = await relet(h, webhook);
+        if (!again) return;
+        h = again;
+      }
+      const schema = h.delivery.schemaId !== null ? await config.schema(h.delivery.account, h.delivery.schemaId) : null;
+      const limits = limitsOf(webhook);
+      const turn = await gates.enter(key, limits, stopping ? 0 : Math.max(0, waitBudgetMs(h, webhook)));
+      if (!turn) {
+        const at = stopping ? Date.now() : gates.deferUntil(key, limits);
+        const r = await settle(h, handBackOutcome(h.delivery, new Date(at)), undefined, webhook, log);
+        if (r.recorded) log.debug({ dueAt: new Date(at) }, 'webhook at its limit: delivery handed back for later');
+        return;
+      }
+      try {
+        await work.with(async () => {
+          if (stopping || (h.stored && leaseGuarded && waitBudgetMs(h, webhook!) < -leaseMarginMs / 2)) {
+            // Shutting down, or the wait for a work slot ate the lease: another turn will send it.
+            turn.release(0);
+            await settle(h, handBackOutcome(h.delivery, new Date()), undefined, webhook, log);
+            return;
+          }
+          // It may have waited: the webhook may have changed (or gone) meanwhile; go by the latest.
+          const latest = await config.webhook(d0.account, d0.webhookId);
+          if (!latest || !latest.active) {
+            turn.release(0);
+            await settle(h, cancelOutcome(h.delivery, latest), undefined, latest, log);
+            log.info('delivery cancelled: webhook gone or inactive');
+            return;
+          }
+          webhook = latest;
+          await attempt(h, latest, schema, turn, log);
+        });
+      } finally {
+        turn.release();
+      }
+    } catch (err) {
+      log.error({ err }, 'attempt could not be completed; it will be tried again');
+    } finally {
+      if (parkTimer) clearTimeout(parkTimer);
+      inHand.delete(d0.id);
     }
-    log.info({ number: a.number, status: outcome.status, httpStatus: a.response?.status, error: a.error?.class, durationMs: a.durationMs }, 'attempt made');
+  }
+
+  /** Sends, logs and records one attempt; the webhook's turn ends with the HTTP exchange (the cap is the endpoint's). */
+  async function attempt(h: Held, webhook: Webhook, schema: PayloadSchema | null, turn: WebhookTurn, log: Logger): Promise<void> {
+    let result: Awaited<ReturnType<typeof sendAttempt>>;
+    const sentAt = Date.now();
+    const delivery = h.delivery;
+    const loadSchema = async (account: string, id: string) => (id === delivery.schemaId ? schema : config.schema(account, id));
+    try {
+      result = await sendAttempt(delivery, webhook, { sender, plugins, settings, loadSchema });
+    } finally {
+      turn.release(Date.now() - sentAt);
+    }
+    const { gone } = result;
+    const settled = await settle(h, result.outcome, result.attempt, webhook, log);
+    if (!settled.recorded) return;
+    const { outcome } = settled;
+    const a = settled.attempt ?? result.attempt;
+    log.debug({ number: a.number, status: outcome.status, httpStatus: a.response?.status, error: a.error?.class, durationMs: a.durationMs }, 'attempt made');
     try {
       const at = new Date();
       if (gone) await health.disable(delivery.account, delivery.webhookId, GONE_REASON, at);
@@ -329,8 +446,8 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
 
   /**
    * The outcome of an attempt logged as `number` rather than the number it was sent as (see
-   * `attempt`): a success stays one (as does an earlier logged success: the endpoint has it), a
-   * final failure stays final, and a retry is scheduled for `number` — or none is left.
+   * `settleStored`): a success stays one (as does an earlier logged success: the endpoint has it),
+   * a final failure stays final, and a retry is scheduled for `number` — or none is left.
    */
   function renumbered(outcome: DeliveryOutcome, number: number, delivery: Delivery, webhook: Webhook, deliveredBefore: boolean): DeliveryOutcome {
     if (outcome.status === 'succeeded' || deliveredBefore) return { status: 'succeeded', attempts: number, nextAttemptAt: null };
@@ -344,71 +461,75 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
   }
 
   /**
-   * De-duplication (F8): each job whose webhook has a window claims its (webhook, schema, entity)
-   * key; a job whose key another delivery holds becomes a `suppressed` delivery naming it. The
-   * claim names the job's own (derived) delivery id, so a batch replayed after a crash between the
-   * claim and the insert finds its own claim and is sent, never dropped. Jobs of one key are
-   * claimed in batch order (one entity's events share a partition); different keys at once.
+   * De-duplication (F8), for a whole batch in one call: each job whose webhook has a window claims
+   * its (webhook, schema, entity) key; a job whose key another delivery holds becomes a
+   * `suppressed` delivery naming it. The claim names the job's own (derived) delivery id, so a
+   * batch handed again after a crash finds its own claims and is sent, never dropped. Jobs of one
+   * key are decided in batch order (one entity's events share a partition).
    */
-  async function deliveriesOf(jobs: DeliveryJob[]): Promise<NewDelivery[]> {
-    const now = new Date();
-    const out: NewDelivery[] = new Array(jobs.length);
-    const byKey = new Map<string, number[]>();
-    jobs.forEach((job, i) => {
-      if (!(job.dedupWindowSeconds && job.dedupWindowSeconds > 0)) {
-        out[i] = toNewDelivery(job, now);
-        return;
+  async function holdersOf(jobs: DeliveryJob[], now: Date): Promise<(string | undefined)[]> {
+    const claims: { index: number; claim: { account: string; key: string; deliveryId: string; until: Date } }[] = [];
+    jobs.forEach((job, index) => {
+      if (job.dedupWindowSeconds && job.dedupWindowSeconds > 0) {
+        claims.push({ index, claim: { account: job.account, key: dedupKeyOf(job), deliveryId: job.deliveryId, until: new Date(now.getTime() + job.dedupWindowSeconds * 1000) } });
       }
-      const key = `${job.account}\u0000${dedupKeyOf(job)}`;
-      const list = byKey.get(key);
-      if (list) list.push(i);
-      else byKey.set(key, [i]);
     });
-    await Promise.all(
-      [...byKey.values()].map(async (indexes) => {
-        for (const i of indexes) {
-          const job = jobs[i]!;
-          const holder = await store.deliveries.get(job.account, job.deliveryId).then((existing) =>
-            existing ? job.deliveryId : store.dedup.claim(job.account, dedupKeyOf(job), job.deliveryId, now, new Date(now.getTime() + job.dedupWindowSeconds! * 1000)),
-          );
-          out[i] = toNewDelivery(job, now, holder === job.deliveryId ? undefined : holder);
-        }
-      }),
-    );
+    const out: (string | undefined)[] = new Array(jobs.length).fill(undefined);
+    if (claims.length === 0) return out;
+    const holders = await store.dedup.claimMany(claims.map((c) => c.claim), now);
+    claims.forEach((c, i) => {
+      out[c.index] = holders[i];
+    });
     return out;
   }
 
   async function handleBatch(batch: Batch): Promise<void> {
     const jobs: DeliveryJob[] = [];
     const dead: OutgoingMessage[] = [];
+    const seen = new Set<string>();
     for (const m of batch.messages) {
       try {
-        jobs.push(parseDeliveryJob(decodeJson(m.value)));
+        const job = parseDeliveryJob(decodeJson(m.value));
+        // One held here already (or earlier in this batch) is not taken twice.
+        if (seen.has(job.deliveryId) || inHand.has(job.deliveryId)) continue;
+        seen.add(job.deliveryId);
+        jobs.push(job);
       } catch (err) {
         logger.error({ err, offset: m.offset, partition: m.partition }, 'unreadable delivery job sent to the dead-letter topic');
         dead.push({ key: m.key, value: m.value, headers: { ...m.headers, 'herald-error': (err as Error).message } });
       }
     }
     if (dead.length > 0) await bus.publish(topics.deliveriesDlq, dead);
-    const deliveries = await deliveriesOf(jobs);
-    // Inserted already leased to this instance ("born leased"): only the inserter of an id gets it
-    // back as inserted, so it may send it without a claim, and the retry scheduler (of this or any
-    // instance) cannot take it until the lease runs out — a crash before the send leaves it to them.
-    const leasedAt = Date.now();
-    const { inserted } = deliveries.length > 0 ? await store.deliveries.insertMany(deliveries, { owner, leaseMs }) : { inserted: [] };
-    // Durable now: the batch may be committed. Send the new ones right away (the fast path);
-    // anything not sent here is found by the scheduler.
-    const byId = new Map(deliveries.map((d) => [d.id, d]));
-    for (const id of inserted) {
-      if (stopping) break;
-      const d = byId.get(id)!;
-      if (d.status !== 'pending') continue;
-      // The store's lease began at or after `leasedAt`: counting from it errs on the safe side.
-      const leased: Delivery = {
-        ...d, attempts: d.attempts ?? 0, leaseUntil: new Date(leasedAt + leaseMs), createdAt: d.createdAt ?? new Date(leasedAt), updatedAt: new Date(leasedAt),
-      };
-      await held.schedule(() => run(async () => leased));
+    if (jobs.length === 0) return;
+    // A job stored already (its batch was handed again) is not sent again: the store has it.
+    const stored = await store.deliveries.existingAcrossAccounts(jobs.map((j) => j.deliveryId));
+    const fresh = jobs.filter((j) => !stored.has(j.deliveryId));
+    if (fresh.length === 0) return;
+    const now = new Date();
+    const holders = await holdersOf(fresh, now);
+    const durable: Promise<void>[] = [];
+    const mine: Held[] = [];
+    fresh.forEach((job, i) => {
+      const holder = holders[i];
+      if (holder !== undefined && holder !== job.deliveryId) {
+        durable.push(writer.write(toNewDelivery(job, now, holder)).then(() => undefined));
+        return;
+      }
+      const d = toNewDelivery(job, now);
+      const h = heldOf({ ...d, attempts: 0, leaseUntil: null, createdAt: now, updatedAt: now }, false);
+      inHand.add(job.deliveryId);
+      mine.push(h);
+      durable.push(h.durable.promise);
+    });
+    // Each runs as soon as the instance can hold it (back-pressure on the consumer otherwise); one
+    // not written `parkAfterMs` after it started is parked (see `run`). The batch is committed once
+    // all are durable. Shutting down, those not started are written back for the scheduler.
+    for (const h of mine) {
+      if (stopping) spill(h);
+      if (h.spilled) continue;
+      await held.schedule(() => run(h));
     }
+    await Promise.all(durable);
   }
 
   async function poll(): Promise<void> {
@@ -417,8 +538,11 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       // As many as can be held and worked on now; those waiting for their webhook's turn hold no
       // work slot, so a slow webhook does not stop the others' retries.
       for (let room = Math.min(held.free, work.free); !stopping && room > 0; room = Math.min(held.free, work.free)) {
-        const due = await store.deliveries.claimDueAcrossAccounts(owner, leaseMs, room);
-        for (const d of due) await held.schedule(() => run(async () => d));
+        const due = (await store.deliveries.claimDueAcrossAccounts(owner, leaseMs, room)).filter((d) => !inHand.has(d.id));
+        for (const d of due) {
+          inHand.add(d.id);
+          await held.schedule(() => run(heldOf(d, true)));
+        }
         if (due.length < room) break;
       }
     } catch (err) {
@@ -427,23 +551,52 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     if (!stopping) timer = setTimeout(() => (polling = poll()), pollIntervalMs);
   }
 
+  const instance = randomBytes(4).toString('hex');
   return {
     owner,
+    configChanged: (change) => config.apply(change),
     async start() {
       stopping = false;
-      subscription = await bus.subscribe({ groupId: options.groupId ?? 'herald-delivery', topics: [topics.deliveries], handleBatch });
+      // Every instance reads every configuration change (a group of its own), from now on.
+      configSubscription = await bus.subscribe({
+        groupId: `${options.groupId ?? 'herald-delivery'}-config-${process.pid}-${instance}`,
+        topics: [topics.config],
+        fromBeginning: false,
+        handleBatch: async (b) => {
+          for (const m of b.messages) {
+            let change: ConfigChange | null = null;
+            try {
+              change = decodeJson(m.value) as ConfigChange;
+            } catch {
+              change = null;
+            }
+            config.apply(change);
+          }
+        },
+      });
+      subscription = await bus.subscribe({
+        groupId: options.groupId ?? 'herald-delivery',
+        topics: [topics.deliveries],
+        handleBatch,
+        partitionsAtOnce: options.partitionsAtOnce ?? 4,
+      });
       polling = poll();
       logger.info({ topic: topics.deliveries, owner }, 'delivery started');
     },
     async stop() {
       stopping = true;
+      writer.giveUpOnFailure();
       if (timer) clearTimeout(timer);
+      // Waiters for a turn hand their deliveries back at once (due now, for whoever runs next).
+      gates.close();
       await subscription?.stop();
       subscription = undefined;
       await polling;
-      // Waiters for a turn hand their deliveries back at once (due now, for whoever runs next).
       gates.close();
       await held.drain();
+      await writer.close();
+      await configSubscription?.stop();
+      configSubscription = undefined;
     },
   };
 }

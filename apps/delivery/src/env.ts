@@ -31,6 +31,12 @@ export const deliveryEnvSchema = z.object({
   HERALD_DISABLE_AFTER_FAILURES: envVars.nonNegativeInt(10),
   /** ... the least time from the first to the last failure of that run, in ms (default 1 day). */
   HERALD_DISABLE_AFTER_MS: envVars.nonNegativeInt(86_400_000),
+  /**
+   * How long a webhook or payload schema is kept in memory at most, in ms: the backstop for a
+   * `herald.config` notice that never arrives (a deleted or deactivated webhook gets nothing more
+   * once its notice arrives, and at the latest this long after the change).
+   */
+  HERALD_CONFIG_CACHE_TTL_MS: envVars.positiveInt(30_000),
   /** How often the retry scheduler looks for due deliveries. */
   HERALD_RETRY_POLL_MS: envVars.positiveInt(1_000),
   /** Default retry delays in seconds, comma-separated (one entry per retry). */

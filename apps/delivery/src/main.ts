@@ -2,7 +2,7 @@ import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
 import { HttpSender, TargetGuard } from '@herald/transport';
-import { createLogger, loadPlugins, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createAppMetrics, createLogger, loadPlugins, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
 import { createRetentionSweeper } from './retention-sweeper.ts';
@@ -19,7 +19,8 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-delivery', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
+  const metrics = createAppMetrics('delivery');
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY, onCommand: metrics.storeCommand });
   await store.init();
   await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq, topics.config, topics.operations].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
   const sender = new HttpSender({
@@ -38,6 +39,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     webhookConcurrency: env.HERALD_WEBHOOK_CONCURRENCY,
     health: { disableAfterFailures: env.HERALD_DISABLE_AFTER_FAILURES, disableAfterMs: env.HERALD_DISABLE_AFTER_MS },
     pollIntervalMs: env.HERALD_RETRY_POLL_MS,
+    configCacheMs: env.HERALD_CONFIG_CACHE_TTL_MS,
     settings: {
       timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS,
       maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT,
@@ -51,6 +53,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     port: env.HEALTH_PORT,
     host: env.HOST,
     checks: serviceChecks(bus, store),
+    metrics: metrics.registry,
   });
   logger.info({ healthPort: health.port }, 'delivery ready');
   const stop = async () => {

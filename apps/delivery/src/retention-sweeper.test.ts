@@ -46,6 +46,7 @@ function countingStore(inner: Store, fail = false) {
         return inner.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, limit);
       },
     },
+    dedup: inner.dedup,
   };
   return { store, calls };
 }
@@ -99,7 +100,20 @@ describe('retention sweeper', () => {
     expect(await ids(memory)).toEqual([]);
   });
 
-  it('keeps everything when retention is 0: start() never sweeps', async () => {
+  it('sweeps de-duplication claims that ended over an hour ago, also when deliveries are kept forever', async () => {
+    const memory = createMemoryStore();
+    const t = new Date('2031-01-01T12:00:00Z');
+    const cutoffs: Date[] = [];
+    const store = { ...memory, dedup: { ...memory.dedup, deleteExpiredAcrossAccounts: async (cutoff: Date, limit: number) => {
+      cutoffs.push(cutoff);
+      return memory.dedup.deleteExpiredAcrossAccounts(cutoff, limit);
+    } } } as Store;
+    sweeper = createRetentionSweeper({ store, logger: silentLogger(), retentionDays: 0, now: () => t });
+    await sweeper.sweep();
+    expect(cutoffs).toEqual([new Date('2031-01-01T11:00:00Z')]);
+  });
+
+  it('keeps every delivery when retention is 0: no delivery is ever swept', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate'] });
     const memory = createMemoryStore();
     await memory.deliveries.insertMany([delivery(1, 'failed')]);
@@ -158,6 +172,7 @@ describe('retention sweeper', () => {
           return memory.deliveries.deleteFinalOlderThanAcrossAccounts(cutoff, limit);
         },
       },
+      dedup: memory.dedup,
     };
     sweeper = createRetentionSweeper({ store, logger: silentLogger(), retentionDays: 1, batchSize: 2, now: () => new Date(Date.now() + 2 * DAY_MS) });
     sweeper.start();

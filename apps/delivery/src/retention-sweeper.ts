@@ -1,7 +1,10 @@
-import type { DeliveryRepository } from '@herald/store';
+import type { DedupRepository, DeliveryRepository } from '@herald/store';
 import type { Logger } from '@herald/runtime';
 
 export const DAY_MS = 86_400_000;
+/** How long after its end a de-duplication claim is deleted. */
+const CLAIM_GRACE_MS = 60 * 60 * 1000;
+
 /** How often the sweeper runs unless told otherwise. */
 export const DEFAULT_RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 /** Deliveries deleted per store call: small enough to keep each call short on a busy database. */
@@ -9,7 +12,7 @@ export const DEFAULT_RETENTION_BATCH_SIZE = 500;
 
 export interface RetentionSweeperOptions {
   /** Any Store: only its deletion of old deliveries is used. */
-  store: { deliveries: Pick<DeliveryRepository, 'deleteFinalOlderThanAcrossAccounts'> };
+  store: { deliveries: Pick<DeliveryRepository, 'deleteFinalOlderThanAcrossAccounts'>; dedup: Pick<DedupRepository, 'deleteExpiredAcrossAccounts'> };
   logger: Logger;
   /**
    * A final delivery (succeeded, failed, suppressed, cancelled) is deleted with its attempts this
@@ -37,7 +40,7 @@ export interface RetentionSweeper {
 }
 
 /**
- * Enforces the delivery log's retention (F7, `HERALD_RETENTION_DAYS`). FerretDB v1 has no TTL
+ * Enforces the delivery log's retention (F7, `HERALD_RETENTION_DAYS`). The test server (mongo-java-server) has no TTL
  * indexes, so the deletion is done here, in bounded batches, by every delivery instance: the
  * store's deletion is idempotent, so instances that sweep at the same time only share the work.
  * Pending deliveries are never deleted, however old; the age of a final one counts from when it
@@ -55,7 +58,21 @@ export function createRetentionSweeper(options: RetentionSweeperOptions): Retent
   let stopping = false;
   let running: Promise<void> = Promise.resolve();
 
+  /** De-duplication claims that ended over an hour ago (far longer than any claim takes: see the store's dedup docs). */
+  async function sweepClaims(): Promise<void> {
+    const cutoff = new Date(now().getTime() - CLAIM_GRACE_MS);
+    let deleted = 0;
+    for (;;) {
+      const n = await store.dedup.deleteExpiredAcrossAccounts(cutoff, batchSize);
+      deleted += n;
+      if (n < batchSize || stopping) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (deleted > 0) logger.info({ deleted }, 'retention: ended de-duplication claims deleted');
+  }
+
   async function sweep(): Promise<number> {
+    await sweepClaims();
     if (options.retentionDays === 0) return 0;
     const cutoff = new Date(now().getTime() - options.retentionDays * DAY_MS);
     let deleted = 0;
@@ -86,10 +103,7 @@ export function createRetentionSweeper(options: RetentionSweeperOptions): Retent
 
   return {
     start() {
-      if (options.retentionDays === 0) {
-        logger.info('retention: HERALD_RETENTION_DAYS is 0, deliveries are kept forever');
-        return;
-      }
+      if (options.retentionDays === 0) logger.info('retention: HERALD_RETENTION_DAYS is 0, deliveries are kept forever (ended de-duplication claims are still swept)');
       stopping = false;
       logger.info({ retentionDays: options.retentionDays, intervalMs }, 'retention sweeper started');
       schedule(0);

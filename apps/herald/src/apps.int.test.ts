@@ -53,7 +53,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-describe('herald config-api + matcher + delivery on Kafka and FerretDB', () => {
+describe('herald config-api + matcher + delivery on Kafka and MongoDB', () => {
   it('refuses to start without the encryption key, naming it', () => {
     const { HERALD_ENCRYPTION_KEY: _k, ...rest } = env;
     expect(() => readMatcherEnv(rest)).toThrow(/HERALD_ENCRYPTION_KEY: is required/);

@@ -1,5 +1,5 @@
 /**
- * The delivery engine (issue 6) against the real services, Apache Kafka and FerretDB. Jobs are
+ * The delivery engine (issue 6) against the real services, Apache Kafka and MongoDB. Jobs are
  * produced straight to `herald.deliveries` (no matcher), so what is tested is the engine: durable
  * retries on a compressed schedule, the attempt log, a delivery process killed with SIGKILL
  * mid-batch, two instances sharing the work, a deleted webhook's pending retries, and secrets
@@ -56,7 +56,7 @@ async function makeWorld(label: string): Promise<World> {
   const store = createMongoStore({ uri: mongoUri(), dbName, encryptionKey });
   try {
     await store.init();
-    await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq].map((topic) => ({ topic, partitions: 3 })));
+    await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq, topics.config, topics.operations].map((topic) => ({ topic, partitions: 3 })));
   } catch (err) {
     await Promise.allSettled([bus.close(), store.close()]);
     throw err;
@@ -312,11 +312,14 @@ describe.concurrent('a delivery instance killed mid-batch', () => {
     // A transient MongoDB error on the write of the outcome, after the attempt was logged: the
     // same state as a crash between the two writes. The engine says the lease then expires and
     // the scheduler tries again; the delivery must end, not be re-sent at every lease.
+    // The first attempt fails (500): the delivery is then in the store, retried under a lease, and
+    // the outcome of that retry is the one whose write fails. (A first attempt's outcome is written
+    // in bulk with the delivery itself; a failed bulk write is retried: delivery-service.test.ts.)
     const w = await makeWorld('dlv-outcome');
-    const rcv = await startReceiver(() => ({ status: 200 }));
+    const rcv = await startReceiver((_r, n) => ({ status: n === 1 ? 500 : 200 }));
     let failures = 0;
     const engine = await startEngine(w, {
-      settings: { timeoutMs: 1_000 },
+      settings: { timeoutMs: 1_000, retryPolicy: { schedule: [0.1, 0.1], jitter: 0 } },
       leaseMs: 1_500,
       wrapStore: (s) => ({ ...s, deliveries: failOutcomeOnce(s.deliveries, () => failures++) }),
     });
@@ -332,7 +335,7 @@ describe.concurrent('a delivery instance killed mid-batch', () => {
       const state = `${rcv.received.length} requests; logged: ${attempts.map((x) => `#${x.number} ${x.success ? 'ok' : x.error?.class}`).join(', ')}`;
       expect(delivery?.status, state).toBe('succeeded');
       // At least once allows one resend after the lost outcome; not one per lease.
-      expect(rcv.received.length, state).toBeLessThanOrEqual(2);
+      expect(rcv.received.length, state).toBeLessThanOrEqual(3);
       expect(attempts.some((x) => x.success), state).toBe(true);
     } finally {
       await engine.stop();
@@ -342,7 +345,7 @@ describe.concurrent('a delivery instance killed mid-batch', () => {
   });
 
   it('logs the resend after a lost outcome as an attempt of its own: the log shows the request that succeeded', async () => {
-    // As above, but the first attempt fails (500) and the resend succeeds: the delivery is
+    // As above (the first attempt fails, the retry succeeds and its outcome is lost): the delivery is
     // `succeeded`, and the log, which the API shows, must hold that successful request too.
     const w = await makeWorld('dlv-outcome-log');
     const rcv = await startReceiver((_r, n) => ({ status: n === 1 ? 500 : 200 }));
@@ -358,10 +361,12 @@ describe.concurrent('a delivery instance killed mid-batch', () => {
       await sleep(2_000);
       const attempts = await w.store.attempts.listForDelivery(ACC, id!);
       const state = `${rcv.received.length} requests; logged: ${attempts.map((x) => `#${x.number} ${x.success ? 'ok' : x.error?.class}`).join(', ')}`;
-      expect(rcv.received.length, state).toBe(2);
-      expect(attempts.map((x) => x.number), state).toEqual([1, 2]);
-      expect(attempts.map((x) => x.response?.status), state).toEqual([500, 200]);
-      expect(await w.store.deliveries.get(ACC, id!)).toMatchObject({ status: 'succeeded', attempts: 2 });
+      // #1 failed (written with the delivery); #2 succeeded but its outcome was lost; the resend
+      // is logged as #3, the request that the delivery's `succeeded` stands on.
+      expect(rcv.received.length, state).toBe(3);
+      expect(attempts.map((x) => x.number), state).toEqual([1, 2, 3]);
+      expect(attempts.map((x) => x.response?.status), state).toEqual([500, 200, 200]);
+      expect(await w.store.deliveries.get(ACC, id!)).toMatchObject({ status: 'succeeded', attempts: 3 });
     } finally {
       await engine.stop();
       await rcv.close();
@@ -444,16 +449,16 @@ describe.concurrent('two delivery instances in one group', () => {
     expect(ours(a) + ours(b)).toBe(logged);
     expect(ours(a)).toBeGreaterThan(0);
     expect(ours(b)).toBeGreaterThan(0);
-    // The retries (every request of a delivery after its first) were sent by both instances' schedulers.
     const seen = new Set<string>();
     const retriesBy = new Map<string, number>();
     for (const { engine, id } of sendLog.filter((x) => ids.includes(x.id))) {
       if (seen.has(id)) retriesBy.set(engine, (retriesBy.get(engine) ?? 0) + 1);
       seen.add(id);
     }
+    // The retries (every request of a delivery after its first) were all sent by the schedulers.
+    // Which instance's scheduler takes them is a race (one poll may claim every due delivery):
+    // that concurrent claimers get disjoint sets is the store contract's own test.
     expect((retriesBy.get(a.label) ?? 0) + (retriesBy.get(b.label) ?? 0)).toBe(logged - N);
-    expect(retriesBy.get(a.label) ?? 0).toBeGreaterThan(0);
-    expect(retriesBy.get(b.label) ?? 0).toBeGreaterThan(0);
   });
 
   it('does not send an attempt again while it is still in flight, when the webhook\'s timeout is longer than the engine\'s', async () => {

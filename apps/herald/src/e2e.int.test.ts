@@ -1,6 +1,6 @@
 /**
- * The walking skeleton against the real services: Apache Kafka and FerretDB (MongoDB wire
- * protocol). An event produced to Kafka, or posted to POST /v1/events, is matched, turned
+ * The walking skeleton against the real services: Apache Kafka and a MongoDB wire-protocol
+ * server (mongo-java-server, or whatever MONGODB_URI names). An event produced to Kafka, or posted to POST /v1/events, is matched, turned
  * into a job, delivered to a local receiver with the default payload, and its attempt is
  * in MongoDB; the same event id again makes no second delivery; a bad envelope goes to the
  * dead-letter topic and the matcher moves on.
@@ -107,7 +107,7 @@ afterAll(async () => {
 
 const forEvent = (id: string) => receiver.received.filter((r) => r.path === '/hooks' && (JSON.parse(r.body) as { event_id: string }).event_id === id);
 
-describe('walking skeleton on real Kafka and FerretDB', () => {
+describe('walking skeleton on real Kafka and MongoDB', () => {
   it('delivers an event produced to Kafka once, with the default payload, and logs the attempt in MongoDB', async () => {
     const e = event('evt_kafka_1');
     await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);

@@ -13,10 +13,10 @@ import { redeliveryScenario } from './redelivery.scenario.ts';
 
 const OPERATOR = 'redelivery-int-operator-token-0123456789';
 
-// On Kafka and FerretDB: resends and replays go through the MongoDB store's fenced requeue, and
+// On Kafka and MongoDB: resends and replays go through the MongoDB store's fenced requeue, and
 // the engine's scheduler picks them up from there.
 redeliveryScenario(
-  'Kafka and FerretDB',
+  'Kafka and MongoDB',
   async () => {
     const prefix = `${uniqueName('redelivery')}.`;
     const topics = topicNames(prefix);

@@ -3,7 +3,7 @@
  * posted, matched and sent by the real delivery engine to a local receiver; the Test button,
  * resend and replay are driven with an account key, and what the engine then does is read back
  * from the delivery log. Run over the embedded mode (redelivery.test.ts) and over Kafka and
- * FerretDB (redelivery.int.test.ts).
+ * MongoDB (redelivery.int.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';

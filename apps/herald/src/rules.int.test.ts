@@ -2,7 +2,7 @@
  * Routing on the real services (issue 5): the Norwegian seed's event rule, de-duplication
  * within a webhook's window, and a matcher killed (SIGKILL) mid-stream that loses no job. The
  * matcher runs as its own process (`herald matcher`), as deployed; the config-api and the
- * delivery engine run in this process over the same Kafka and FerretDB.
+ * delivery engine run in this process over the same Kafka and MongoDB.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -113,7 +113,7 @@ afterAll(async () => {
   await store?.close();
 });
 
-describe('event rules and de-duplication on Kafka and FerretDB', () => {
+describe('event rules and de-duplication on Kafka and MongoDB', () => {
   it('sends "Message 1" to Test Webhook for a priority change, and nothing for other changes', async () => {
     await produce(
       event('evt_prio_1', 'ticket.priority_changed', '1042', { priority: 'high' }, { priority: 'low' }),

@@ -1,7 +1,7 @@
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createLogger, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createAppMetrics, createLogger, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readMatcherEnv, type MatcherEnv } from './env.ts';
 import { createMatcher, type Matcher } from './matcher-service.ts';
 
@@ -16,7 +16,8 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
   const logger = createLogger('herald.matcher', env.LOG_LEVEL);
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-matcher', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
+  const metrics = createAppMetrics('matcher');
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY, onCommand: metrics.storeCommand });
   await store.init();
   await bus.ensureTopics(
     [topics.events, topics.eventsDlq, topics.deliveries, topics.deliveriesDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })),
@@ -27,6 +28,7 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
     port: env.HEALTH_PORT,
     host: env.HOST,
     checks: serviceChecks(bus, store),
+    metrics: metrics.registry,
   });
   logger.info({ healthPort: health.port }, 'matcher ready');
   const stop = async () => {

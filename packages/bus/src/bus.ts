@@ -43,6 +43,11 @@ export interface SubscribeOptions {
   handleBatch: (batch: Batch) => Promise<void>;
   /** Wait before handing a failed batch again. Default 500 ms. */
   retryDelayMs?: number;
+  /**
+   * At most this many batches of different partitions handled at once by this subscriber (each partition's batches
+   * still one after another, in order). Default 1.
+   */
+  partitionsAtOnce?: number;
 }
 
 export interface Subscription {

@@ -267,7 +267,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: Math.max(1, Math.floor(subscribeOptions.partitionsAtOnce ?? 1)),
         eachBatch: batchHandler(subscribeOptions, stopping.signal),
       });
       await withTimeout(firstFetch.done, FIRST_FETCH_TIMEOUT_MS, () =>

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
   name: string;
@@ -33,7 +34,8 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(options: { port: number; host: string; checks: readonly ReadinessCheck[] }): Promise<HealthServer> {
+/** `GET /healthz`, `GET /readyz`, and `GET /metrics` (Prometheus text) when a registry is given. */
+export async function startHealthServer(options: { port: number; host: string; checks: readonly ReadinessCheck[]; metrics?: Registry }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -44,6 +46,14 @@ export async function startHealthServer(options: { port: number; host: string; c
       void readiness(options.checks).then((r) => {
         res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: r.ready ? 'ready' : 'not ready', checks: r.checks }));
       });
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics' && options.metrics) {
+      const registry = options.metrics;
+      void registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics could not be collected: ${err.message}`),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));

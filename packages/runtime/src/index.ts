@@ -6,3 +6,4 @@ export * from './plugins.ts';
 export * from './app-main.ts';
 export * from './event-data-validator.ts';
 export * from './ttl-cache.ts';
+export * from './metrics.ts';
