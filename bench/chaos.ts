@@ -38,6 +38,7 @@ import { createMongoStore } from '../packages/store/src/index.ts';
 import { internalMongoConnection } from '../packages/store/src/mongo/mongo-store.ts';
 import { startApp, type AppProcess } from '../test/app-process.ts';
 import { acquireServices, type Services } from './lib/services.ts';
+import { benchAppEnv, benchDbName } from './lib/app-env.ts';
 
 const log = (line: string): void => {
   process.stderr.write(`[bench:chaos] ${line}\n`);
@@ -218,7 +219,7 @@ async function main(): Promise<number> {
   const services = acquireServices(log);
   state.services = services;
   const name = `bench-chaos-${Date.now().toString(36)}`;
-  const dbName = name.replace(/-/g, '_');
+  const dbName = benchDbName(name);
   const topics = topicNames(`${name}.`);
   const key = randomBytes(32);
   const receiver = await startReceiver();
@@ -254,21 +255,11 @@ async function main(): Promise<number> {
     const deliveries = db.collection<DeliveryDoc>('deliveries');
     const attemptsCollection = db.collection<{ _id: string; number: number; success: boolean; startedAt: Date; error?: { class: string; message: string }; response?: { status: number } }>('attempts');
 
-    const env: Record<string, string> = {
-      KAFKA_BROKERS: services.kafkaBrokers,
-      MONGODB_URI: `${services.mongoUri.replace(/\/+$/, '')}/${dbName}`,
-      HERALD_ENCRYPTION_KEY: key.toString('hex'),
-      HERALD_TOPIC_PREFIX: `${name}.`,
-      HERALD_TOPIC_PARTITIONS: '6',
-      HERALD_MATCHER_GROUP: `${name}-matcher`,
-      HERALD_DELIVERY_GROUP: `${name}-delivery`,
-      HERALD_ALLOWED_TARGETS: '127.0.0.1/32',
-      HERALD_DELIVERY_CONCURRENCY: process.env.BENCH_DELIVERY_CONCURRENCY ?? '256',
+    const env = benchAppEnv(name, services, key, {
       // Endpoint health must not turn the webhook off during the outage.
       HERALD_DISABLE_AFTER_FAILURES: '0',
       HERALD_RETRY_POLL_MS: '200',
-      LOG_LEVEL: 'warn',
-    };
+    });
 
     /** Starts the slot's app (a few tries), and watches for exits this bench did not cause. */
     const start = async (slot: Slot): Promise<void> => {

@@ -42,6 +42,7 @@ import { internalMongoConnection } from '../packages/store/src/mongo/mongo-store
 import { startApp, type AppProcess } from '../test/app-process.ts';
 import { acquireServices, servicePids } from './lib/services.ts';
 import { processCpuSeconds } from './lib/cpu.ts';
+import { benchAppEnv, benchDbName } from './lib/app-env.ts';
 
 const log = (line: string) => process.stderr.write(`[bench:e2e] ${line}\n`);
 const N = Math.max(1000, Number(process.env.BENCH_EVENTS ?? 20_000));
@@ -168,7 +169,7 @@ async function costWindow(apps: { name: string; app: AppProcess }[]): Promise<Wi
 async function main(): Promise<number> {
   const services = acquireServices(log);
   const name = `bench-e2e-${Date.now().toString(36)}`;
-  const dbName = name.replace(/-/g, '_');
+  const dbName = benchDbName(name);
   const topics = topicNames(`${name}.`);
   const key = randomBytes(32);
   const receiver = await startReceiver();
@@ -195,18 +196,7 @@ async function main(): Promise<number> {
     const db = internalMongoConnection(store).db!;
     const deliveries = db.collection<{ _id: string; status: string }>('deliveries');
 
-    const env: Record<string, string> = {
-      KAFKA_BROKERS: services.kafkaBrokers,
-      MONGODB_URI: `${services.mongoUri.replace(/\/+$/, '')}/${dbName}`,
-      HERALD_ENCRYPTION_KEY: key.toString('hex'),
-      HERALD_TOPIC_PREFIX: `${name}.`,
-      HERALD_TOPIC_PARTITIONS: '6',
-      HERALD_MATCHER_GROUP: `${name}-matcher`,
-      HERALD_DELIVERY_GROUP: `${name}-delivery`,
-      HERALD_ALLOWED_TARGETS: '127.0.0.1/32',
-      HERALD_DELIVERY_CONCURRENCY: process.env.BENCH_DELIVERY_CONCURRENCY ?? '256',
-      LOG_LEVEL: 'warn',
-    };
+    const env = benchAppEnv(name, services, key);
     log('starting herald matcher and herald delivery…');
     const matcher = await startApp('matcher', env);
     apps.push(matcher);
@@ -313,7 +303,7 @@ async function main(): Promise<number> {
     const latency = await latencyRun('latency');
 
     log(`preloading the log with ${PRELOAD} finished deliveries and their attempts…`);
-    const attempts = db.collection('attempts');
+    const attempts = db.collection<{ _id: string }>('attempts');
     const t = new Date(Date.now() - 3_600_000);
     for (let i = 0; i < PRELOAD; i += 2000) {
       const n = Math.min(2000, PRELOAD - i);

@@ -335,13 +335,11 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     return { status: 'pending', attempts: d.attempts, nextAttemptAt: at, ...(d.lastError !== undefined ? { lastError: d.lastError } : {}) };
   }
 
-  function cancelOutcome(d: Delivery, webhook: Webhook | null): DeliveryOutcome {
-    return {
-      status: 'cancelled',
-      attempts: d.attempts,
-      nextAttemptAt: null,
-      lastError: webhook ? (webhook.disabledReason ? `the webhook was disabled: ${webhook.disabledReason}` : 'the webhook is inactive') : 'the webhook was deleted',
-    };
+  /** Ends a delivery of a webhook deleted or switched off: `cancelled`, nothing sent. */
+  async function cancel(h: Held, webhook: Webhook | null, log: Logger): Promise<void> {
+    const lastError = webhook ? (webhook.disabledReason ? `the webhook was disabled: ${webhook.disabledReason}` : 'the webhook is inactive') : 'the webhook was deleted';
+    await settle(h, { status: 'cancelled', attempts: h.delivery.attempts, nextAttemptAt: null, lastError }, undefined, webhook, log);
+    log.info('delivery cancelled: webhook gone or inactive');
   }
 
   /**
@@ -366,8 +364,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
         parkTimer = setTimeout(() => park(h, w), parkAfterMs);
       }
       if (!webhook || !webhook.active) {
-        await settle(h, cancelOutcome(h.delivery, webhook), undefined, webhook, log);
-        log.info('delivery cancelled: webhook gone or inactive');
+        await cancel(h, webhook, log);
         return;
       }
       if (h.stored && leaseGuarded && waitBudgetMs(h, webhook) < 0) {
@@ -396,8 +393,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
           const latest = await config.webhook(d0.account, d0.webhookId);
           if (!latest || !latest.active) {
             turn.release(0);
-            await settle(h, cancelOutcome(h.delivery, latest), undefined, latest, log);
-            log.info('delivery cancelled: webhook gone or inactive');
+            await cancel(h, latest, log);
             return;
           }
           webhook = latest;
@@ -592,7 +588,6 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       await subscription?.stop();
       subscription = undefined;
       await polling;
-      gates.close();
       await held.drain();
       await writer.close();
       await configSubscription?.stop();
