@@ -30,7 +30,7 @@ function job(eventId: string, webhookId = 'wh_1'): DeliveryJob {
   };
 }
 
-async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial<Webhook> = {}, options: { configCacheMs?: number } = {}) {
+async function setup(respond: Parameters<typeof startReceiver>[0], hook: Partial<Webhook> = {}, options: { configCacheMs?: number; parkAfterMs?: number } = {}) {
   bus = createMemoryBus();
   store = createMemoryStore();
   sender = new HttpSender();
@@ -168,6 +168,30 @@ describe('delivery service', () => {
     expect(receiver.received).toHaveLength(2);
     const ids = receiver.received.map((r) => r.headers['webhook-id']);
     expect(ids).toEqual([j.deliveryId, j.deliveryId]);
+  });
+
+  it('parks the jobs of a webhook known to be slow before sending them, so that they hold up no later batch', async () => {
+    // wh_slow answers after 700 ms (within the 1 s timeout); wh_1 at once. Both get a job of each
+    // event, in the same batches.
+    await setup((r) => ({ status: 200, ...(r.path === '/slow' ? { delayMs: 700 } : {}) }), { dedupWindowSeconds: 0 }, { parkAfterMs: 2_000 });
+    await store.webhooks.upsert({ ...(await store.webhooks.get('acc_1', 'wh_1'))!, id: 'wh_slow', url: `${receiver.url}/slow` });
+    const fastArrival = async (eventId: string) => {
+      const published = Date.now();
+      await bus.publish(topics.deliveries, [job(eventId, 'wh_slow'), job(eventId)].map((j) => ({ key: 'k', value: encodeJson(j) })));
+      await eventually(() => receiver.received.some((r) => r.path === '/h' && r.headers['webhook-id'] === deliveryIdFor(eventId, 'wh_1', null)), `the fast delivery of ${eventId}`);
+      return Date.now() - published;
+    };
+    // The first slow send shows the endpoint is slow; its own batch waited for it (it was not
+    // known to be slow then).
+    await fastArrival('evt_s0');
+    await new Promise((r) => setTimeout(r, 1_000));
+    // Each later batch also holds a slow job: parked at once, it no longer holds the next batch back
+    // (without that, each would wait for the slow answer, 700 ms).
+    const latencies: number[] = [];
+    for (let i = 1; i <= 3; i++) latencies.push(await fastArrival(`evt_s${i}`));
+    expect(Math.max(...latencies)).toBeLessThan(500);
+    await eventually(async () => (await store.deliveries.get('acc_1', deliveryIdFor('evt_s3', 'wh_slow', null)))?.status === 'succeeded', 'the last slow delivery', 20_000);
+    expect(receiver.received.filter((r) => r.path === '/slow')).toHaveLength(4);
   });
 
   it('sends a job once and writes its delivery and attempt in one bulk write with the other outcomes of the moment', async () => {

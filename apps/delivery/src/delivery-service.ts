@@ -48,7 +48,8 @@ export interface DeliveryServiceOptions {
   /**
    * A job from Kafka whose outcome is not recorded this long after its attempt started is stored as
    * pending, leased to this instance (it goes on meanwhile), so that the batch can be committed
-   * and one slow endpoint holds up no other webhook's jobs. Default 1000 ms.
+   * and one slow endpoint holds up no other webhook's jobs (the jobs of a webhook known to be
+   * slow, webhook-gates.ts `isSlow`, are parked before they are sent). Default 500 ms.
    */
   parkAfterMs?: number;
   /** Write batching (see delivery-writer.ts): the most records in one flush, and the longest wait. Defaults 500 and 5 ms. */
@@ -188,7 +189,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
   /** Whether leases leave room to check at all (a lease no longer than the timeout guarantees nothing, as before). */
   const leaseGuarded = leaseMarginMs > 0;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
-  const parkAfterMs = options.parkAfterMs ?? 1_000;
+  const parkAfterMs = options.parkAfterMs ?? 500;
   const concurrency = options.concurrency ?? 64;
   const webhookConcurrency = options.webhookConcurrency ?? 16;
   const work = new WorkSlots(concurrency);
@@ -374,6 +375,9 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       }
       const schema = h.delivery.schemaId !== null ? await config.schema(h.delivery.account, h.delivery.schemaId) : null;
       const limits = limitsOf(webhook);
+      // A webhook whose turns take long (a slow or silent endpoint) would hold up the batch, and
+      // with it the partition, for as long: its job is parked at once, before it waits or is sent.
+      if (!h.stored && gates.isSlow(key)) park(h, webhook);
       const turn = await gates.enter(key, limits, stopping ? 0 : Math.max(0, waitBudgetMs(h, webhook)));
       if (!turn) {
         const at = stopping ? Date.now() : gates.deferUntil(key, limits);

@@ -85,6 +85,34 @@ describe('WebhookGates', () => {
     for (const q of queued) (await q)!.release();
   });
 
+  it('counts a turn still running by its age: an endpoint that stops answering is seen as slow at once, and its queue is limited', async () => {
+    // Quick so far (5 ms turns): its queue may grow. Then a turn runs for 20 s without an answer.
+    const gates = new WebhookGates({ maxWaitingPerWebhook: 2, assumedTurnMs: 5 });
+    const limits = { maxConcurrency: 1 };
+    const hanging = await gates.enter('A', limits, 60_000);
+    expect(gates.turnMs('A')).toBe(5);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(gates.turnMs('A')).toBe(20_000);
+    const waiting = [gates.enter('A', limits, 60_000), gates.enter('A', limits, 60_000)];
+    await flush();
+    expect(gates.waiting('A')).toBe(2);
+    // Two wait behind a 20 s turn: a third is refused at once instead of waiting a minute.
+    expect(await gates.enter('A', limits, 60_000)).toBeNull();
+    // Its answer comes (busy 20 s): the running turn no longer counts; the first measured turn sets the average.
+    hanging!.release(20_000);
+    const next = await waiting[0]!;
+    expect(gates.turnMs('A')).toBe(20_000);
+    expect(gates.isSlow('A')).toBe(true);
+    next!.release(5);
+    (await waiting[1]!)!.release(5);
+    expect(gates.turnMs('B')).toBe(0);
+    // A slow webhook's gate is remembered while idle (its next attempt is known to be slow), then forgotten.
+    expect(gates.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(61_000);
+    await gates.enter('B', limits, 0).then((t) => t!.release(1));
+    expect(gates.turnMs('A')).toBe(0);
+  });
+
   it('refuses at once what its rate could not start within the wait allowed', async () => {
     const gates = new WebhookGates();
     const limits = { maxConcurrency: 100, rateLimitPerSecond: 2 };

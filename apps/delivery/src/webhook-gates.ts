@@ -44,6 +44,14 @@ export const RATE_TOLERANCE_MS = 10;
  */
 export const QUICK_QUEUE_MS = 10_000;
 
+/**
+ * A webhook whose turns are expected to last longer than this is slow (`isSlow`). A slow webhook's
+ * gate is remembered for `REMEMBER_SLOW_MS` after its last turn, so that the next attempt,
+ * even seconds later (a retry), is known to be slow before it is sent.
+ */
+export const SLOW_TURN_MS = 250;
+export const REMEMBER_SLOW_MS = 60_000;
+
 /** `deferUntil` sends a delivery at most this far ahead: estimates change, and it is re-judged when it comes back. */
 export const MAX_DEFER_MS = 60_000;
 
@@ -62,8 +70,14 @@ interface Gate {
   wake: NodeJS.Timeout | undefined;
   /** Refused attempts are sent back to the store due one after another from here (`deferUntil`). */
   deferCursor: number;
-  /** Moving average of how long this webhook's turns last (the endpoint's busy time, see `release`). */
+  /** Moving average of how long this webhook's turns last (the endpoint's busy time, see `release`); the first measured turn sets it. */
   avgTurnMs: number;
+  /** When each running turn started: a turn still running counts in the estimate by its age so far. */
+  runningSince: Set<{ at: number }>;
+  /** When a turn last ended. */
+  lastReleasedAt: number;
+  /** Whether `avgTurnMs` holds a measured turn yet (else it is `assumedTurnMs`). */
+  measured: boolean;
 }
 
 /**
@@ -106,7 +120,7 @@ export class WebhookGates {
     // When the last of the queue is expected to start: by the rate (exact), or by the cap and
     // how long this webhook's turns have lasted (an estimate).
     const byRate = interval > 0 ? Math.max(0, gate.nextStartAt - now) + waiting * interval : 0;
-    const byCap = Math.ceil((waiting + 1) / gate.limits.maxConcurrency) * gate.avgTurnMs;
+    const byCap = Math.ceil((waiting + 1) / gate.limits.maxConcurrency) * this.#turnMs(gate, now);
     if (byRate > maxWaitMs) return Promise.resolve(null);
     if (waiting >= Math.min(this.#maxWaiting, 4 * gate.limits.maxConcurrency) && Math.max(byRate, byCap) > QUICK_QUEUE_MS) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -133,10 +147,25 @@ export class WebhookGates {
   deferUntil(key: string, limits: WebhookLimits): number {
     const gate = this.#gateOf(key, limits);
     const now = this.#now();
-    const perTurn = Math.max(intervalOf(gate.limits), gate.avgTurnMs / gate.limits.maxConcurrency, 1);
+    const perTurn = Math.max(intervalOf(gate.limits), this.#turnMs(gate, now) / gate.limits.maxConcurrency, 1);
     const at = Math.min(now + MAX_DEFER_MS, Math.max(gate.deferCursor, now + Math.max(250, (gate.waiters.length + gate.running) * perTurn)));
     gate.deferCursor = at + perTurn;
     return Math.ceil(at);
+  }
+
+  /**
+   * How long a turn of the webhook is expected to last: the moving average of its finished turns,
+   * or the age of its oldest running turn if that is longer (an endpoint that has stopped
+   * answering shows at once, not only once its first slow answers came). 0 for a webhook unseen.
+   */
+  turnMs(key: string): number {
+    const gate = this.#gates.get(key);
+    return gate ? this.#turnMs(gate, this.#now()) : 0;
+  }
+
+  /** Whether the webhook's turns are expected to last longer than SLOW_TURN_MS. */
+  isSlow(key: string): boolean {
+    return this.turnMs(key) > SLOW_TURN_MS;
   }
 
   /** Attempts of the webhook running now (for tests and metrics). */
@@ -169,7 +198,7 @@ export class WebhookGates {
   #gateOf(key: string, limits: WebhookLimits): Gate {
     let gate = this.#gates.get(key);
     if (!gate) {
-      gate = { limits, running: 0, waiters: [], nextStartAt: 0, wake: undefined, deferCursor: 0, avgTurnMs: this.#assumedTurnMs };
+      gate = { limits, running: 0, waiters: [], nextStartAt: 0, wake: undefined, deferCursor: 0, avgTurnMs: this.#assumedTurnMs, runningSince: new Set(), lastReleasedAt: 0, measured: false };
       this.#gates.set(key, gate);
     } else if (gate.limits.maxConcurrency !== limits.maxConcurrency || gate.limits.rateLimitPerSecond !== limits.rateLimitPerSecond) {
       gate.limits = limits;
@@ -186,12 +215,20 @@ export class WebhookGates {
     for (const [key, gate] of this.#gates) this.#forgetIfIdle(key, gate);
   }
 
+  #turnMs(gate: Gate, now: number): number {
+    // Turns start in time order and a Set keeps insertion order: the first is the oldest running.
+    const oldest = gate.runningSince.values().next().value;
+    return Math.max(gate.avgTurnMs, oldest ? now - oldest.at : 0);
+  }
+
   #mayStart(gate: Gate, now: number): boolean {
     return gate.running < gate.limits.maxConcurrency && (intervalOf(gate.limits) === 0 || now >= gate.nextStartAt - RATE_TOLERANCE_MS);
   }
 
   #start(key: string, gate: Gate, now: number): WebhookTurn {
     gate.running++;
+    const since = { at: now };
+    gate.runningSince.add(since);
     const interval = intervalOf(gate.limits);
     if (interval > 0) gate.nextStartAt = Math.max(now, gate.nextStartAt) + interval;
     let released = false;
@@ -200,7 +237,12 @@ export class WebhookGates {
         if (released) return;
         released = true;
         gate.running--;
-        gate.avgTurnMs = gate.avgTurnMs * 0.8 + Math.max(0, busyMs ?? this.#now() - now) * 0.2;
+        gate.runningSince.delete(since);
+        gate.lastReleasedAt = this.#now();
+        const busy = Math.max(0, busyMs ?? this.#now() - now);
+        // The first measured turn replaces the assumption; later ones move the average.
+        gate.avgTurnMs = gate.measured ? gate.avgTurnMs * 0.8 + busy * 0.2 : busy;
+        gate.measured = true;
         this.#pump(key, gate);
         this.#forgetIfIdle(key, gate);
       },
@@ -226,10 +268,14 @@ export class WebhookGates {
     }
   }
 
-  /** Drops a gate with nothing to remember (nothing running or waiting, no pending slot). */
+  /**
+   * Drops a gate with nothing to remember: nothing running or waiting, no pending slot, and not a
+   * slow webhook's gate whose last turn ended less than REMEMBER_SLOW_MS ago.
+   */
   #forgetIfIdle(key: string, gate: Gate): void {
     const now = this.#now();
-    if (gate.running === 0 && gate.waiters.length === 0 && !gate.wake && gate.nextStartAt <= now && gate.deferCursor <= now && this.#gates.get(key) === gate) {
+    const remembersSlow = gate.avgTurnMs > SLOW_TURN_MS && now - gate.lastReleasedAt < REMEMBER_SLOW_MS;
+    if (gate.running === 0 && gate.waiters.length === 0 && !gate.wake && gate.nextStartAt <= now && gate.deferCursor <= now && !remembersSlow && this.#gates.get(key) === gate) {
       this.#gates.delete(key);
     }
   }
