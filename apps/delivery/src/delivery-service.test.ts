@@ -194,6 +194,23 @@ describe('delivery service', () => {
     expect(receiver.received.filter((r) => r.path === '/slow')).toHaveLength(4);
   });
 
+  it('parks a job whose answer is slow, the first time an endpoint is slow, so that the next batch is not held up', async () => {
+    // wh_slow (never seen before) answers after 2 s; its own timeout allows 5 s.
+    await setup((r) => ({ status: 200, ...(r.path === '/slow' ? { delayMs: 2_000 } : {}) }), { dedupWindowSeconds: 0 }, { parkAfterMs: 5_000 });
+    await store.webhooks.upsert({ ...(await store.webhooks.get('acc_1', 'wh_1'))!, id: 'wh_slow', url: `${receiver.url}/slow`, timeoutMs: 5_000 });
+    await bus.publish(topics.deliveries, [job('evt_n0', 'wh_slow'), job('evt_n0')].map((j) => ({ key: 'k', value: encodeJson(j) })));
+    // The first batch is in hand (its slow request is out); the next one comes behind it.
+    await eventually(() => receiver.received.some((r) => r.path === '/slow'), 'the slow request');
+    const published = Date.now();
+    await bus.publish(topics.deliveries, [{ key: 'k', value: encodeJson(job('evt_n1')) }]);
+    const next = deliveryIdFor('evt_n1', 'wh_1', null);
+    await eventually(() => receiver.received.some((r) => r.headers['webhook-id'] === next), 'the next batch\'s delivery');
+    // Without parking, the first batch would be committed only with the slow answer (2 s).
+    expect(Date.now() - published).toBeLessThan(1_000);
+    await eventually(async () => (await store.deliveries.get('acc_1', deliveryIdFor('evt_n0', 'wh_slow', null)))?.status === 'succeeded', 'the slow delivery', 10_000);
+    expect(receiver.received.filter((r) => r.path === '/slow')).toHaveLength(1);
+  });
+
   it('sends a job once and writes its delivery and attempt in one bulk write with the other outcomes of the moment', async () => {
     await setup(() => ({ status: 200 }), { dedupWindowSeconds: 0 });
     let deliveryWrites = 0;

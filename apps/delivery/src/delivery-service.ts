@@ -9,7 +9,7 @@ import { sendAttempt, type AttemptSettings } from '@herald/dispatch';
 import { WorkLimiter } from './work-limiter.ts';
 import { parseDeliveryJob } from './delivery-job.ts';
 import { WorkSlots } from './work-slots.ts';
-import { WebhookGates, type WebhookLimits, type WebhookTurn } from './webhook-gates.ts';
+import { SLOW_TURN_MS, WebhookGates, type WebhookLimits, type WebhookTurn } from './webhook-gates.ts';
 import { EndpointHealth, GONE_REASON, type EndpointHealthOptions } from './endpoint-health.ts';
 import { ConfigCache, type ConfigChange } from './config-cache.ts';
 import { DeliveryWriter } from './delivery-writer.ts';
@@ -49,7 +49,7 @@ export interface DeliveryServiceOptions {
    * A job from Kafka whose outcome is not recorded this long after its attempt started is stored as
    * pending, leased to this instance (it goes on meanwhile), so that the batch can be committed
    * and one slow endpoint holds up no other webhook's jobs (the jobs of a webhook known to be
-   * slow, webhook-gates.ts `isSlow`, are parked before they are sent). Default 500 ms.
+   * slow, webhook-gates.ts `isSlow`, are parked before they are sent). Default 1000 ms.
    */
   parkAfterMs?: number;
   /** Write batching (see delivery-writer.ts): the most records in one flush, and the longest wait. Defaults 500 and 5 ms. */
@@ -189,7 +189,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
   /** Whether leases leave room to check at all (a lease no longer than the timeout guarantees nothing, as before). */
   const leaseGuarded = leaseMarginMs > 0;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
-  const parkAfterMs = options.parkAfterMs ?? 500;
+  const parkAfterMs = options.parkAfterMs ?? 1_000;
   const concurrency = options.concurrency ?? 64;
   const webhookConcurrency = options.webhookConcurrency ?? 16;
   const work = new WorkSlots(concurrency);
@@ -204,6 +204,8 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     ...(options.writeBatch?.maxDelayMs !== undefined ? { maxDelayMs: options.writeBatch.maxDelayMs } : {}),
   });
   const owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  /** A moving average of how long this instance's sends take, all webhooks together. */
+  let typicalSendMs = 0;
   /** Ids of the deliveries held here now: a job that comes again meanwhile is not sent twice. */
   const inHand = new Set<string>();
   let subscription: Subscription | undefined;
@@ -375,10 +377,14 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       }
       const schema = h.delivery.schemaId !== null ? await config.schema(h.delivery.account, h.delivery.schemaId) : null;
       const limits = limitsOf(webhook);
-      // A webhook whose turns take long (a slow or silent endpoint) would hold up the batch, and
-      // with it the partition, for as long: its job is parked at once, before it waits or is sent.
-      if (!h.stored && gates.isSlow(key)) park(h, webhook);
-      const turn = await gates.enter(key, limits, stopping ? 0 : Math.max(0, waitBudgetMs(h, webhook)));
+      const admitted = gates.admit(key, limits, stopping ? 0 : Math.max(0, waitBudgetMs(h, webhook)));
+      // A webhook whose turns take long (a slow or silent endpoint) would hold up the batch — and,
+      // since kafkajs fetches again only once a fetch's batches are all done, every partition —
+      // for as long: its job is parked at once, before it waits or is sent. (One refused at once
+      // is written back below, due later, without a lease.)
+      const refused = 'turn' in admitted && admitted.turn === null;
+      if (!h.stored && !refused && gates.isSlow(key)) park(h, webhook);
+      const turn = 'wait' in admitted ? await admitted.wait : admitted.turn;
       if (!turn) {
         const at = stopping ? Date.now() : gates.deferUntil(key, limits);
         const r = await settle(h, handBackOutcome(h.delivery, new Date(at)), undefined, webhook, log);
@@ -420,10 +426,17 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     const sentAt = Date.now();
     const delivery = h.delivery;
     const loadSchema = async (account: string, id: string) => (id === delivery.schemaId ? schema : config.schema(account, id));
+    // An answer that keeps this batch waiting while others' came (slower than a slow webhook's
+    // turn, and than a few times this instance's usual answer, so that an instance slowed down as
+    // a whole does not park everything): parked meanwhile, so that it holds up no batch.
+    const slowAnswer = h.stored ? undefined : setTimeout(() => park(h, webhook), Math.max(SLOW_TURN_MS, 4 * typicalSendMs));
     try {
       result = await sendAttempt(delivery, webhook, { sender, plugins, settings, loadSchema });
     } finally {
-      turn.release(Date.now() - sentAt);
+      clearTimeout(slowAnswer);
+      const took = Date.now() - sentAt;
+      typicalSendMs = typicalSendMs * 0.95 + took * 0.05;
+      turn.release(took);
     }
     const { gone } = result;
     const settled = await settle(h, result.outcome, result.attempt, webhook, log);

@@ -110,20 +110,29 @@ export class WebhookGates {
    * is full or its rate alone would make the wait longer than `maxWaitMs`.
    */
   enter(key: string, limits: WebhookLimits, maxWaitMs: number): Promise<WebhookTurn | null> {
+    const admitted = this.admit(key, limits, maxWaitMs);
+    return 'wait' in admitted ? admitted.wait : Promise.resolve(admitted.turn);
+  }
+
+  /**
+   * `enter`, saying at once which way it went: a turn now, `turn: null` (refused now), or a
+   * wait. The caller may act before a wait (e.g. store what will wait a while).
+   */
+  admit(key: string, limits: WebhookLimits, maxWaitMs: number): { turn: WebhookTurn | null } | { wait: Promise<WebhookTurn | null> } {
     const now = this.#now();
     this.#sweep(now);
     const gate = this.#gateOf(key, limits);
-    if (gate.waiters.length === 0 && this.#mayStart(gate, now)) return Promise.resolve(this.#start(key, gate, now));
-    if (maxWaitMs <= 0) return Promise.resolve(null);
+    if (gate.waiters.length === 0 && this.#mayStart(gate, now)) return { turn: this.#start(key, gate, now) };
+    if (maxWaitMs <= 0) return { turn: null };
     const waiting = gate.waiters.length;
     const interval = intervalOf(gate.limits);
     // When the last of the queue is expected to start: by the rate (exact), or by the cap and
     // how long this webhook's turns have lasted (an estimate).
     const byRate = interval > 0 ? Math.max(0, gate.nextStartAt - now) + waiting * interval : 0;
     const byCap = Math.ceil((waiting + 1) / gate.limits.maxConcurrency) * this.#turnMs(gate, now);
-    if (byRate > maxWaitMs) return Promise.resolve(null);
-    if (waiting >= Math.min(this.#maxWaiting, 4 * gate.limits.maxConcurrency) && Math.max(byRate, byCap) > QUICK_QUEUE_MS) return Promise.resolve(null);
-    return new Promise((resolve) => {
+    if (byRate > maxWaitMs) return { turn: null };
+    if (waiting >= Math.min(this.#maxWaiting, 4 * gate.limits.maxConcurrency) && Math.max(byRate, byCap) > QUICK_QUEUE_MS) return { turn: null };
+    const wait = new Promise<WebhookTurn | null>((resolve) => {
       const waiter: Waiter = {
         resolve,
         timer: setTimeout(() => {
@@ -136,6 +145,7 @@ export class WebhookGates {
       gate.waiters.push(waiter);
       this.#pump(key, gate);
     });
+    return { wait };
   }
 
   /**
