@@ -14,9 +14,20 @@ export default defineConfig({
         },
       },
       {
+        // The console's component tests: React in jsdom, against a real config-api in process.
+        test: {
+          name: 'console',
+          include: ['apps/console/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          globalSetup: ['./apps/console/src/test-api.global.ts'],
+          setupFiles: ['./apps/console/src/test-setup.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
+          include: ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts', 'apps/*/e2e/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./test/global-setup.ts'],
           testTimeout: 120_000,

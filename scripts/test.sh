@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the dependencies, starts real Kafka and
 # mongo-java-server on loopback (scripts/services.sh; skipped when KAFKA_BROKERS and MONGODB_URI
-# are both set), type-checks, runs every vitest project (unit, contract, integration), stops the
-# services, and ends with one line: "N passed, N failed".
+# are both set), makes sure Chromium is there (scripts/chromium.sh) and builds the console,
+# type-checks, runs every vitest project (unit, contract, integration), stops the services, and
+# ends with one line: "N passed, N failed".
 # Exit status: non-zero if anything failed, or if no test ran.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +26,20 @@ if [ "${CI:-}" = "true" ]; then
 else
   "${PNPM[@]}" install || { echo "0 passed, 1 failed"; exit 1; }
 fi
+
+# The console's real-browser tests (apps/console/e2e) drive headless Chromium; scripts/chromium.sh
+# prints its path, installing Debian's package first if there is none. A HERALD_CHROMIUM already
+# set is used as it is.
+echo "==> ensuring Chromium (scripts/chromium.sh)"
+if [ -z "${HERALD_CHROMIUM:-}" ]; then
+  HERALD_CHROMIUM="$(bash scripts/chromium.sh)" || { echo "no Chromium"; echo "0 passed, 1 failed"; exit 1; }
+fi
+export HERALD_CHROMIUM
+echo "==> Chromium: $HERALD_CHROMIUM"
+
+# herald dev serves the console's built files (apps/console/dist) in the tests.
+echo "==> building the console"
+"${PNPM[@]}" --filter @herald/console build || { echo "0 passed, 1 failed"; exit 1; }
 
 STARTED=0
 stop_services() {

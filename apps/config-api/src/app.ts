@@ -19,7 +19,7 @@ import { eventHandlers } from './handlers/events.ts';
 import { deliveryHandlers } from './handlers/deliveries.ts';
 import { webhookTestHandlers } from './handlers/webhook-test.ts';
 import { redeliveryHandlers } from './handlers/redelivery.ts';
-import { metaHandlers } from './handlers/meta.ts';
+import { callerHandlers, metaHandlers } from './handlers/meta.ts';
 
 /**
  * The spec describes `auth` as one of several forms, so a bad `auth` gets an error from each
@@ -62,6 +62,45 @@ export interface ConfigApiOptions {
   sender?: HttpSender;
   /** The Test button's attempt timeout and response body cap. Default 15 s and 64 KiB, as delivery. */
   testSettings?: { timeoutMs?: number; maxResponseBytes?: number };
+  /** The web console's built files (apps/console/dist), served at `/console` (F19). Absent = no console. */
+  consoleDir?: string;
+}
+
+/** The console's pages run only their own files, talk only to this API, and cannot be framed elsewhere. */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+function consoleRoutes(dir: string): express.Router {
+  const router = express.Router();
+  router.use('/console', (_req, res, next) => {
+    res.set({
+      'content-security-policy': CONSOLE_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    next();
+  });
+  router.get('/console', (req, res, next) => (req.path === '/console' && !req.originalUrl.startsWith('/console/') ? res.redirect(301, '/console/') : next()));
+  // index.html must not be cached (it names the hashed assets); the assets may be, for a year.
+  router.use(
+    '/console',
+    express.static(dir, {
+      index: 'index.html',
+      setHeaders: (res, file) => res.set('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+    }),
+  );
+  return router;
 }
 
 /**
@@ -104,6 +143,7 @@ export function createConfigApi(options: ConfigApiOptions): Express {
       operationId === 'createWebhook' || operationId === 'updateWebhook' ? refineAuthErrors(options.plugins, body, errors) : errors,
     handlers: {
       ...metaHandlers(spec, checks),
+      ...callerHandlers(deps),
       ...accountHandlers(deps),
       ...apiKeyHandlers(deps),
       ...eventTypeHandlers(deps),
@@ -119,6 +159,7 @@ export function createConfigApi(options: ConfigApiOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (options.consoleDir) app.use(consoleRoutes(options.consoleDir));
   app.use('/v1', requireJson());
   app.use(express.json({ limit: options.maxBodyBytes ?? 1_048_576, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(router);

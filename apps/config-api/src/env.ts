@@ -32,6 +32,8 @@ export const configApiEnvSchema = z.object({
   HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
   /** A Test button answer's response body is kept up to this many bytes. */
   HERALD_RESPONSE_BODY_LIMIT: envVars.positiveInt(65_536),
+  /** The web console's built files (apps/console/dist), served at /console; empty = no console. */
+  HERALD_CONSOLE_DIR: z.string().default(''),
   HERALD_TOPIC_PREFIX: z.string().default(''),
   HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
   LOG_LEVEL: envVars.logLevel(),

@@ -36,6 +36,7 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
     sender,
     testSettings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS, maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT },
     ...(env.HERALD_INGEST_TOKEN ? { ingestToken: env.HERALD_INGEST_TOKEN } : {}),
+    ...(env.HERALD_CONSOLE_DIR ? { consoleDir: env.HERALD_CONSOLE_DIR } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

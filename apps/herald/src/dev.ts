@@ -10,6 +10,9 @@ import { HttpSender, TargetGuard } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher } from '@herald/matcher';
 import { createDeliveryService } from '@herald/delivery';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { consoleDistDir } from '@herald/console';
 import { readSeedFile } from './seed-file.ts';
 import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
 
@@ -37,6 +40,8 @@ export const devEnvSchema = z.object({
   HERALD_DISABLE_AFTER_MS: envVars.nonNegativeInt(86_400_000),
   /** Extra transport plugins (package names or paths), as for the apps. */
   HERALD_PLUGINS: envVars.plugins(),
+  /** The web console's built files, served at /console; by default the workspace's build of apps/console. */
+  HERALD_CONSOLE_DIR: z.string().default(consoleDistDir),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;
@@ -98,7 +103,11 @@ export async function startEmbedded(
   const app = createConfigApi({
     bus, store, logger: logger.child({ app: 'config-api' }), topics, plugins, adminToken: env.HERALD_ADMIN_TOKEN,
     sender, testSettings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS },
+    ...(existsSync(join(env.HERALD_CONSOLE_DIR, 'index.html')) ? { consoleDir: env.HERALD_CONSOLE_DIR } : {}),
   });
+  if (!existsSync(join(env.HERALD_CONSOLE_DIR, 'index.html'))) {
+    logger.warn({ dir: env.HERALD_CONSOLE_DIR }, 'the console is not built (pnpm --filter @herald/console build): /console answers 404');
+  }
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
     s.once('error', reject);
@@ -129,6 +138,7 @@ export function devBanner(e: Embedded): string {
     '',
     `Herald is running in embedded mode (no Kafka, no MongoDB; data lives in memory).`,
     `  API:            ${e.apiUrl}   (operator token: ${e.adminToken})`,
+    `  Console:        ${e.apiUrl}/console/`,
     e.receiverUrl ? `  Demo receiver:  ${e.receiverUrl}/hooks   (webhook wh_demo of account acc_demo)` : '',
     '',
     'Send an event:',

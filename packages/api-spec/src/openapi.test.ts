@@ -81,6 +81,8 @@ describe('openapi.yaml', () => {
         '/openapi.yaml',
         '/openapi.json',
         '/v1/events',
+        '/v1/me',
+        '/v1/plugins',
         '/v1/accounts',
         '/v1/accounts/{accountId}',
         '/v1/api-keys',

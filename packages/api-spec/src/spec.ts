@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** Absolute path of the OpenAPI 3.1 document, the single source of truth of the HTTP API. */
-export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+// By the module's own path (Node ≥ 20.11): a browser-like test environment (the console's jsdom
+// tests) rewrites `import.meta.url` to a non-file URL, but keeps `import.meta.filename`.
+export const OPENAPI_PATH = join(dirname(import.meta.filename ?? fileURLToPath(import.meta.url)), '../openapi.yaml');
 
 /** The parts of an OpenAPI 3.1 document that Herald's code reads; the rest is `unknown`. */
 export interface OpenApiDocument {

@@ -58,6 +58,11 @@ export class PluginRegistry {
     return r.plugin;
   }
 
+  /** Every registered plugin, by id. */
+  list(): TransportPlugin[] {
+    return this.ids().map((id) => this.#plugins.get(id)!.plugin);
+  }
+
   ids(): string[] {
     return [...this.#plugins.keys()].sort();
   }

@@ -100,6 +100,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the token is
+         * @description Who: any token. Says what the bearer token is (the operator token, the ingest token or
+         *     an account API key) and, for a key, its account, role and whether the account's plan
+         *     switch is on: what a console needs to know after signing in.
+         */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the installed transport plugins
+         * @description Who: the operator or an API key of any role. The transport plugins this Herald has (F2),
+         *     built-in and installed with `HERALD_PLUGINS`, each with its config schema (a JSON
+         *     Schema of the settings that `auth` takes beside `type`) and the names of its secret
+         *     fields (write-only; answered as `********`). A console builds its Authentication form
+         *     from them.
+         */
+        get: operations["listPlugins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -866,6 +912,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Caller
+         * @description What a bearer token is. `accountId`, `role`, `keyId` and `webhooksEnabled` are given for an account API key only.
+         */
+        Caller: {
+            /**
+             * @description The kind of token.
+             * @enum {string}
+             */
+            kind: "operator" | "ingest" | "account";
+            accountId?: components["schemas"]["AccountId"];
+            role?: components["schemas"]["ApiKeyRole"];
+            keyId?: components["schemas"]["ApiKeyId"];
+            /** @description The account's plan switch (F10): false means every webhook operation answers 403. */
+            webhooksEnabled?: boolean;
+        };
+        /** Transport plugin */
+        Plugin: {
+            /** @description The plugin's id: the `type` of a webhook's `auth`. */
+            id: string;
+            /** @description The plugin's own version (semver). */
+            version: string;
+            /** @description Shipped with Herald (none, basic, bearer, headers), or installed with HERALD_PLUGINS. */
+            builtIn: boolean;
+            /** @description The JSON Schema of the settings beside `type`. */
+            configSchema: {
+                [key: string]: unknown;
+            };
+            /** @description The settings that are secret: write-only, answered as `********`. */
+            secretFields: string[];
+        };
+        /** Plugin list */
+        PluginList: {
+            data: components["schemas"]["Plugin"][];
+        };
         /**
          * @description An account id: the id events carry in `account`. Either the host product's own tenant id,
          *     given at creation, or one Herald makes (`acc_` and a ULID).
@@ -2163,6 +2244,87 @@ export interface operations {
             403: components["responses"]["EventForbidden"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "account",
+                     *       "accountId": "acc_01M7W3NW42V6DGZHBKVHF8WXKM",
+                     *       "role": "admin",
+                     *       "keyId": "key_01M7W3NW42V6DGZHBKVHF8WXKN",
+                     *       "webhooksEnabled": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listPlugins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The installed plugins, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "basic",
+                     *           "version": "1.0.0",
+                     *           "builtIn": true,
+                     *           "configSchema": {
+                     *             "type": "object",
+                     *             "required": [
+                     *               "username",
+                     *               "password"
+                     *             ],
+                     *             "properties": {
+                     *               "username": {
+                     *                 "type": "string"
+                     *               },
+                     *               "password": {
+                     *                 "type": "string"
+                     *               }
+                     *             }
+                     *           },
+                     *           "secretFields": [
+                     *             "password"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PluginList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listAccounts: {

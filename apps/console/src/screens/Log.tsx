@@ -1,0 +1,6 @@
+import { useT } from '../i18n/index.tsx';
+
+export function LogScreen({ params: _params }: { params: URLSearchParams }) {
+  const t = useT();
+  return <h1>{t('nav.log')}</h1>;
+}
