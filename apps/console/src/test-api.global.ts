@@ -5,6 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { OPERATOR, startApiFixture } from '@herald/config-api/testing';
+import { startDeliverySeeder } from './screens/log/seed-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,5 +16,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const api = await startApiFixture();
   project.provide('consoleApi', { baseUrl: api.baseUrl, operatorToken: OPERATOR });
-  return () => api.close();
+  // The log's tests need ordinary deliveries, which only the engine writes: a loopback seeder writes them to the store.
+  const seeder = await startDeliverySeeder(api.store);
+  project.provide('consoleSeed', { url: seeder.url });
+  return async () => {
+    await seeder.close();
+    await api.close();
+  };
 }

@@ -48,7 +48,7 @@ export function DeliveryTable({ deliveries, label, webhookName, onShow }: { deli
               <td>{d.nextAttemptAt ? <time dateTime={d.nextAttemptAt}>{formatDateTime(d.nextAttemptAt)}</time> : '—'}</td>
               <td className="log-error">{d.lastError ?? '—'}</td>
               <td>
-                <button type="button" className="link" onClick={() => onShow(d.id)} aria-describedby={undefined}>
+                <button type="button" className="link" onClick={() => onShow(d.id)}>
                   {t('log.showDetails')}
                 </button>
               </td>

@@ -49,7 +49,7 @@ export function SecretTab({ webhook }: { webhook: Webhook }) {
   return (
     <div>
       <p className="muted">{t('webhooks.secret.intro')}</p>
-      <Field label={t('webhooks.tab.secret')}>
+      <Field label={t('webhooks.secret.field')}>
         {(p) => <input {...p} readOnly value={secret ?? webhook.secret} className="mono" spellCheck={false} />}
       </Field>
       <div className="actions actions-start">
