@@ -253,3 +253,17 @@ export function Switch({ checked, onChange, label, disabled, describedBy }: { ch
 export function StatusBadge({ status, label }: { status: string; label: string }) {
   return <span className={`badge badge-${status}`}>{label}</span>;
 }
+
+/** The field errors of a problem that no field shows beside itself, as a list of pointer and message. */
+export function FieldErrorList({ errors }: { errors: { field: string; message: string }[] }) {
+  if (errors.length === 0) return null;
+  return (
+    <ul>
+      {errors.map((e) => (
+        <li key={e.field + e.message}>
+          <code>{e.field || '/'}</code> {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { ApiError, call } from '../../api.ts';
 import { useSession } from '../../session.tsx';
 import { useT } from '../../i18n/index.tsx';
-import { Dialog, ErrorMessage, Field, WriteButton } from '../../components/ui.tsx';
+import { Dialog, ErrorMessage, Field, WriteButton, FieldErrorList } from '../../components/ui.tsx';
 import type { EventType, PayloadSchema, Webhook } from '../schemas/model.ts';
 import { schemaFields } from '../schemas/model.ts';
 import { emptyRule, fieldOptions, formToRule, groupInput, newKey, OPERATORS, ruleToForm, type ActionForm, type ConditionForm, type Operator, type RuleForm, type RuleGroup } from './model.ts';
@@ -220,15 +220,7 @@ export function RuleEditor({ group, index, catalogs, onClose, onSaved }: { group
         {errs.list.length > 0 ? (
           <div className="state state-error" role="alert">
             <p>{t('errors.fields')}</p>
-            {rest.length > 0 ? (
-              <ul>
-                {rest.map((e) => (
-                  <li key={e.field + e.message}>
-                    <code>{e.field || '/'}</code> {e.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            <FieldErrorList errors={rest} />
           </div>
         ) : null}
         <div className="field-row">

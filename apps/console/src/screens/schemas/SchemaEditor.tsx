@@ -3,7 +3,7 @@ import type { components } from '@herald/api-spec';
 import { ApiError, call } from '../../api.ts';
 import { useSession } from '../../session.tsx';
 import { useT } from '../../i18n/index.tsx';
-import { Dialog, ErrorMessage, Field, WriteButton } from '../../components/ui.tsx';
+import { Dialog, ErrorMessage, Field, WriteButton, FieldErrorList } from '../../components/ui.tsx';
 import { CONTENT_TYPES, modelOf, offsetOf, positionOf, schemaFields, type ContentType, type EventType, type PayloadSchema } from './model.ts';
 
 type PreviewRequest = components['schemas']['SchemaPreviewRequest'];
@@ -186,15 +186,7 @@ export function SchemaEditor({ schema, eventTypes, onClose, onSaved }: { schema:
         {apiError ? (
           <div className="state state-error" role="alert">
             <p>{t('errors.fields')}</p>
-            {otherErrors.length > 0 ? (
-              <ul>
-                {otherErrors.map((e) => (
-                  <li key={e.field + e.message}>
-                    <code>{e.field || '/'}</code> {e.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            <FieldErrorList errors={otherErrors} />
           </div>
         ) : null}
         <div className="schema-editor-grid">

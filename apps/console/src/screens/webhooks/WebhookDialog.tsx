@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useT } from '../../i18n/index.tsx';
 import { useSession } from '../../session.tsx';
 import { ApiError, call, useLoad } from '../../api.ts';
-import { Dialog, ErrorMessage, Field, Loaded, Switch, TabPanel, Tabs, WriteButton } from '../../components/ui.tsx';
+import { Dialog, ErrorMessage, Field, Loaded, Switch, TabPanel, Tabs, WriteButton, FieldErrorList } from '../../components/ui.tsx';
 import { AuthFields } from './AuthFields.tsx';
 import { KeyValueRows } from './KeyValueRows.tsx';
 import { SecretTab } from './SecretTab.tsx';
@@ -118,13 +118,7 @@ function WebhookForm({ catalogs, webhook, onClose, onSaved }: { catalogs: Catalo
       {detail ? (
         <div className="state state-error" role="alert">
           <strong>{detail}</strong>
-          <ul>
-            {problems.map((p) => (
-              <li key={p.field + p.message}>
-                <code>{p.field || '/'}</code> {p.message}
-              </li>
-            ))}
-          </ul>
+          <FieldErrorList errors={problems} />
         </div>
       ) : null}
       {failure ? <ErrorMessage error={failure} /> : null}
