@@ -13,7 +13,7 @@ import { createDeliveryService } from '@herald/delivery';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { consoleDistDir } from '@herald/console';
-import { readSeedFile } from './seed-file.ts';
+import { applySeed, readSeedFile } from './seed-file.ts';
 import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
 
 export const DEFAULT_DEV_SEED_FILE = fileURLToPath(new URL('../../../fixtures/dev-webhooks.json', import.meta.url));
@@ -50,6 +50,8 @@ export interface Embedded {
   apiUrl: string;
   receiverUrl?: string;
   adminToken: string;
+  /** The seed's first account and an admin API key minted for it at this start. */
+  demo?: { account: string; apiKey: string; webhooks: string[] };
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,6 @@ export async function startEmbedded(
   const store = createMemoryStore();
   await store.init();
   await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
-  for (const w of await readSeedFile(env.HERALD_SEED_FILE)) await store.webhooks.upsert(w);
 
   const receiver =
     env.HERALD_DEV_RECEIVER_PORT >= 0
@@ -80,6 +81,12 @@ export async function startEmbedded(
           },
         })
       : undefined;
+
+  // The seed's webhook URLs can name the demo receiver as ${HERALD_DEV_RECEIVER_URL}; with the
+  // receiver off, those webhooks are left out.
+  const seed = await readSeedFile(env.HERALD_SEED_FILE, { HERALD_DEV_RECEIVER_URL: receiver?.url }, { omitUnset: true });
+  if (seed.omitted.length > 0) logger.warn({ webhooks: seed.omitted }, 'seed webhooks left out: they point at the demo receiver, which is off (HERALD_DEV_RECEIVER_PORT=-1)');
+  await applySeed(store, seed);
 
   const sender = new HttpSender({ guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }) });
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
@@ -114,9 +121,25 @@ export async function startEmbedded(
   });
   const apiUrl = `http://${env.HOST}:${(server.address() as AddressInfo).port}`;
 
+  // An admin key for the seed's first account, minted through the API as an operator would, so
+  // that the account's webhooks, log and Test button can be used at once (API and console).
+  let demo: Embedded['demo'];
+  const first = seed.accounts[0];
+  if (first) {
+    const res = await fetch(`${apiUrl}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.HERALD_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ account: first.id, role: 'admin', name: 'herald dev' }),
+    });
+    if (res.status !== 201) throw new Error(`herald dev could not mint an API key for ${first.id}: ${res.status} ${await res.text()}`);
+    const created = (await res.json()) as { key: string };
+    demo = { account: first.id, apiKey: created.key, webhooks: seed.webhooks.filter((w) => w.account === first.id).map((w) => w.id) };
+  }
+
   return {
     apiUrl,
     ...(receiver ? { receiverUrl: receiver.url } : {}),
+    ...(demo ? { demo } : {}),
     adminToken: env.HERALD_ADMIN_TOKEN,
     async stop() {
       await new Promise<void>((r) => {
@@ -139,12 +162,19 @@ export function devBanner(e: Embedded): string {
     `Herald is running in embedded mode (no Kafka, no MongoDB; data lives in memory).`,
     `  API:            ${e.apiUrl}   (operator token: ${e.adminToken})`,
     `  Console:        ${e.apiUrl}/console/`,
-    e.receiverUrl ? `  Demo receiver:  ${e.receiverUrl}/hooks   (webhook wh_demo of account acc_demo)` : '',
+    e.demo ? `  Demo account:   ${e.demo.account}   (admin API key: ${e.demo.apiKey})` : '',
+    e.receiverUrl ? `  Demo receiver:  ${e.receiverUrl}/hooks${e.demo?.webhooks.length ? `   (webhook ${e.demo.webhooks.join(', ')})` : ''}` : '',
     '',
-    'Send an event:',
-    `  curl -s -X POST ${e.apiUrl}/v1/events -H 'authorization: Bearer ${e.adminToken}' -H 'content-type: application/json' \\`,
-    `    -d '{"id":"evt_1","type":"ticket.priority_changed","account":"acc_demo","entity":{"type":"ticket","id":"1042"},"action":"update","occurredAt":"2026-11-24T10:55:27Z","data":{"ref":"T-1042","priority":"high"}}'`,
-    '',
+    ...(e.demo
+      ? [
+          'Send an event:',
+          `  curl -s -X POST ${e.apiUrl}/v1/events -H 'authorization: Bearer ${e.adminToken}' -H 'content-type: application/json' \\`,
+          `    -d '{"id":"evt_1","type":"ticket.priority_changed","account":"${e.demo.account}","entity":{"type":"ticket","id":"1042"},"action":"update","occurredAt":"2026-11-24T10:55:27Z","data":{"ref":"T-1042","priority":"high"}}'`,
+          'See its delivery:',
+          `  curl -s ${e.apiUrl}/v1/deliveries -H 'authorization: Bearer ${e.demo.apiKey}'`,
+          '',
+        ]
+      : []),
     'Ctrl-C stops it.',
     '',
   ].join('\n');

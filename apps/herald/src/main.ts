@@ -5,7 +5,7 @@ import { runConfigApi } from '@herald/config-api';
 import { runMatcher } from '@herald/matcher';
 import { runDelivery } from '@herald/delivery';
 import { devBanner, devEnvSchema, startEmbedded } from './dev.ts';
-import { readSeedFile } from './seed-file.ts';
+import { applySeed, readSeedFile } from './seed-file.ts';
 
 const USAGE = `Usage: herald <command>
 
@@ -17,7 +17,11 @@ Commands:
 
 Configuration is read from the environment; see the README's table.`;
 
-/** Upserts the webhooks of HERALD_SEED_FILE into MongoDB, if the variable is set. */
+/**
+ * Writes HERALD_SEED_FILE into MongoDB, if the variable is set: its accounts and event types
+ * that do not exist yet, and its webhooks (upserted). `${NAME}` in the file is the environment
+ * variable NAME.
+ */
 async function seedIfAsked(): Promise<void> {
   const path = process.env.HERALD_SEED_FILE;
   if (!path) return;
@@ -25,9 +29,8 @@ async function seedIfAsked(): Promise<void> {
   const store = createMongoStore({ uri: MONGODB_URI, encryptionKey: HERALD_ENCRYPTION_KEY });
   try {
     await store.init();
-    const webhooks = await readSeedFile(path);
-    for (const w of webhooks) await store.webhooks.upsert(w);
-    createLogger('herald').info({ path, webhooks: webhooks.length }, 'webhooks seeded');
+    const written = await applySeed(store, await readSeedFile(path, process.env));
+    createLogger('herald').info({ path, ...written }, 'seed written');
   } finally {
     await store.close();
   }
