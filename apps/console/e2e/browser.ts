@@ -49,9 +49,27 @@ export function chromiumExecutable(): string {
   return (chromiumPath = path);
 }
 
-/** Headless Chromium. `--no-sandbox`: the tests run as root in containers, where the sandbox cannot start. */
+/**
+ * Chromium's flags: `--no-sandbox` because the tests run as root in containers, where the
+ * sandbox cannot start; the rest keep Chromium from reaching out on its own (component updates,
+ * sync, background requests to Google's hosts): a test machine may have no network beyond
+ * loopback, and no test sends a packet beyond it.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+];
+
+/** Headless Chromium with CHROMIUM_ARGS (and `options.args` after them). */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  return chromium.launch({ ...options, executablePath: chromiumExecutable(), headless: true, args: ['--no-sandbox', ...(options.args ?? [])] });
+  return chromium.launch({ ...options, executablePath: chromiumExecutable(), headless: true, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
 }
 
 export interface DevHerald {
@@ -63,6 +81,8 @@ export interface DevHerald {
   adminToken: string;
   /** The demo receiver's base URL. */
   receiverUrl: string;
+  /** The seeded demo account, its admin key (minted at this start) and its webhooks' ids. */
+  demo: { account: string; apiKey: string; webhooks: string[] };
   stop(): Promise<void>;
 }
 
@@ -80,15 +100,16 @@ export async function startDevHerald(extraEnv: Record<string, string> = {}): Pro
     ...extraEnv,
   });
   const herald = await startEmbedded(env);
-  if (!herald.receiverUrl) {
+  if (!herald.receiverUrl || !herald.demo) {
     await herald.stop();
-    throw new Error('herald dev started without its demo receiver (HERALD_DEV_RECEIVER_PORT=-1?)');
+    throw new Error('herald dev started without its demo receiver or demo account (HERALD_DEV_RECEIVER_PORT=-1, or a HERALD_SEED_FILE without accounts?)');
   }
   return {
     apiUrl: herald.apiUrl,
     consoleUrl: `${herald.apiUrl}/console/`,
     adminToken: herald.adminToken,
     receiverUrl: herald.receiverUrl,
+    demo: herald.demo,
     stop: () => herald.stop(),
   };
 }
