@@ -1,27 +1,33 @@
-# One image, one stage per app: `docker build --target matcher .`
-# Internal packages are TypeScript source, run with tsx (no build step).
-FROM node:20.19-bookworm-slim AS base
-ENV PNPM_VERSION=12.4.2 NODE_ENV=production
-WORKDIR /app
+# One image, one target per app: `docker build --target matcher .`
+#
+# The build stage installs the workspace with its dev tools, builds every app into one plain
+# JavaScript bundle (scripts/bundle-app.ts, esbuild) and the console into static files, then
+# scripts/ship.sh copies what runs, and only that, into /out. The runtime stages are Node.js and
+# /out: no TypeScript source, no tsx, no pnpm, no dev dependency, and they run as the `node` user.
+FROM node:20.19-bookworm-slim AS build
+ENV PNPM_VERSION=12.4.2
+WORKDIR /src
 RUN npm install -g pnpm@${PNPM_VERSION}
-COPY pnpm-lock.yaml pnpm-workspace.yaml package.json tsconfig.base.json ./
-COPY packages ./packages
-COPY apps ./apps
-COPY fixtures ./fixtures
-RUN pnpm install --frozen-lockfile
+COPY . .
+RUN pnpm install --frozen-lockfile && pnpm build && bash scripts/ship.sh /out
+
+FROM node:20.19-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=root:root /out ./
 USER node
 
-FROM base AS config-api
+FROM runtime AS config-api
 ENV HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
 CMD ["node", "apps/herald/bin/herald.js", "config-api"]
 
-FROM base AS matcher
+FROM runtime AS matcher
 ENV HOST=0.0.0.0 HEALTH_PORT=8081
 EXPOSE 8081
 CMD ["node", "apps/herald/bin/herald.js", "matcher"]
 
-FROM base AS delivery
+FROM runtime AS delivery
 ENV HOST=0.0.0.0 HEALTH_PORT=8082
 EXPOSE 8082
 CMD ["node", "apps/herald/bin/herald.js", "delivery"]

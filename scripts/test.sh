@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the dependencies, starts real Kafka and
 # mongo-java-server on loopback (scripts/services.sh; skipped when KAFKA_BROKERS and MONGODB_URI
-# are both set), makes sure Chromium is there (scripts/chromium.sh) and builds the console,
+# are both set), makes sure Chromium is there (scripts/chromium.sh) and builds the console and the apps,
 # type-checks, runs every vitest project (unit, contract, integration), stops the services, and
 # ends with one line: "N passed, N failed".
 # Exit status: non-zero if anything failed, or if no test ran.
@@ -40,6 +40,10 @@ echo "==> Chromium: $HERALD_CHROMIUM"
 # herald dev serves the console's built files (apps/console/dist) in the tests.
 echo "==> building the console"
 "${PNPM[@]}" --filter @herald/console build || { echo "0 passed, 1 failed"; exit 1; }
+
+# The apps' production bundles (scripts/bundle-app.ts): the tests start them with plain node.
+echo "==> building the apps"
+"${PNPM[@]}" --filter herald --filter @herald/config-api --filter @herald/matcher --filter @herald/delivery build || { echo "0 passed, 1 failed"; exit 1; }
 
 STARTED=0
 stop_services() {

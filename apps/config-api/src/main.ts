@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createLogger, loadPlugins, runIfEntryPoint } from '@herald/runtime';
+import { createLogger, loadPlugins } from '@herald/runtime';
 import { HttpSender, TargetGuard } from '@herald/transport';
 import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
 import { createConfigApi } from './app.ts';
@@ -58,4 +58,3 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
   };
 }
 
-runIfEntryPoint(import.meta.url, 'herald.config-api', () => runConfigApi());

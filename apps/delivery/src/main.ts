@@ -2,7 +2,7 @@ import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
 import { HttpSender, TargetGuard } from '@herald/transport';
-import { createAppMetrics, createLogger, loadPlugins, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createAppMetrics, createLogger, loadPlugins, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
 import { createRetentionSweeper } from './retention-sweeper.ts';
@@ -67,4 +67,3 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   return { service, health, stop };
 }
 
-runIfEntryPoint(import.meta.url, 'herald.delivery', () => runDelivery());

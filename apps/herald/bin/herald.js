@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// The herald CLI runs the TypeScript sources through tsx (internal packages are not built).
-// Signals are passed on to the child, so SIGTERM (docker stop, Kubernetes) shuts Herald down
-// gracefully, and the child's exit status is ours.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+// The herald CLI: runs the production build (dist/bin.js, made by `pnpm build`) in this very
+// process, with plain Node and no dev tool in between, so SIGTERM and SIGINT (docker stop,
+// Kubernetes, Ctrl-C) reach Herald's own shutdown. From the sources, use `pnpm herald <command>`.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const child = spawn(process.execPath, [tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const build = new URL('../dist/bin.js', import.meta.url);
+if (!existsSync(fileURLToPath(build))) {
+  process.stderr.write(
+    'herald: this copy is not built (no apps/herald/dist/bin.js). Run `pnpm build` at the repository root,\n' +
+      'or run the sources with `pnpm herald <command>`.\n',
+  );
+  process.exit(1);
+}
+await import(build.href);

@@ -75,8 +75,3 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = 2;
   }
 }
-
-run(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});

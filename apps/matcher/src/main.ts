@@ -1,7 +1,7 @@
 import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
-import { createAppMetrics, createLogger, runIfEntryPoint, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createAppMetrics, createLogger, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readMatcherEnv, type MatcherEnv } from './env.ts';
 import { createMatcher, type Matcher } from './matcher-service.ts';
 
@@ -41,4 +41,3 @@ export async function runMatcher(env: MatcherEnv = readMatcherEnv()): Promise<Ru
 }
 
 /** Entry point when the app runs on its own (`tsx apps/matcher/src/main.ts`). */
-runIfEntryPoint(import.meta.url, 'herald.matcher', () => runMatcher());

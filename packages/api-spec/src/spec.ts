@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** Absolute path of the OpenAPI 3.1 document, the single source of truth of the HTTP API. */
-// By the module's own path (Node ≥ 20.11): a browser-like test environment (the console's jsdom
-// tests) rewrites `import.meta.url` to a non-file URL, but keeps `import.meta.filename`.
-export const OPENAPI_PATH = join(dirname(import.meta.filename ?? fileURLToPath(import.meta.url)), '../openapi.yaml');
+// Through package resolution (this package's `./openapi.yaml` export), from the module's own
+// path: the same in the sources and in an app's bundle (scripts/bundle-app.ts), where a module's
+// path is the bundle's. `import.meta.filename` (Node ≥ 20.11) because a browser-like test
+// environment (the console's jsdom tests) rewrites `import.meta.url` to a non-file URL.
+export const OPENAPI_PATH = createRequire(import.meta.filename ?? fileURLToPath(import.meta.url)).resolve('@herald/api-spec/openapi.yaml');
 
 /** The parts of an OpenAPI 3.1 document that Herald's code reads; the rest is `unknown`. */
 export interface OpenApiDocument {

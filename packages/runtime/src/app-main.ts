@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.ts';
 import { onShutdown } from './shutdown.ts';
 import type { ReadinessCheck } from './health-server.ts';
@@ -12,11 +11,11 @@ export function serviceChecks(bus: { ping(): Promise<void> }, store: { ping(): P
 }
 
 /**
- * Runs an app when its file is the process's entry point (`tsx apps/matcher/src/main.ts`):
- * starts it, stops it gracefully on SIGTERM/SIGINT, and exits 1 with the reason if it cannot start.
+ * Runs an app as the process's main program (its `src/bin.ts`, built to `dist/bin.js`): starts
+ * it, stops it gracefully on SIGTERM or SIGINT, or when the parent process goes away (see
+ * onShutdown), and exits 1 with the reason if it cannot start.
  */
-export function runIfEntryPoint(moduleUrl: string, name: string, start: () => Promise<{ stop(): Promise<void> }>): void {
-  if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
+export function runApp(name: string, start: () => Promise<{ stop(): Promise<void> }>): void {
   start().then(
     (running) => onShutdown(createLogger(name), running.stop),
     (err: unknown) => {
