@@ -28,3 +28,4 @@ export type {
 } from './repositories.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
 export { createMongoStore, type MongoStoreOptions } from './mongo/mongo-store.ts';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';

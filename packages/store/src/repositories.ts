@@ -397,7 +397,7 @@ export interface WebhookHealthRepository {
 }
 
 export interface Store {
-  readonly kind: 'mongodb' | 'memory';
+  readonly kind: 'mongodb' | 'memory' | 'sqlite';
   deliveries: DeliveryRepository;
   attempts: AttemptRepository;
   webhooks: WebhookRepository;
