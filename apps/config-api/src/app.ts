@@ -6,7 +6,7 @@ import { loadSpec } from '@herald/api-spec';
 import type { Logger, ReadinessCheck } from '@herald/runtime';
 import type { HttpSender, PluginRegistry } from '@herald/transport';
 import { createAuthenticator } from './auth.ts';
-import { errorHandler, notFound, requireJson } from './problem.ts';
+import { errorHandler, notFound } from './problem.ts';
 import { openApiRouter } from './openapi-router.ts';
 import type { ApiDeps } from './handlers/context.ts';
 import { accountHandlers } from './handlers/accounts.ts';
@@ -133,6 +133,7 @@ export function createConfigApi(options: ConfigApiOptions): Express {
     spec,
     logger: options.logger,
     validateResponses: options.validateResponses ?? process.env.NODE_ENV !== 'production',
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     authenticate: createAuthenticator({
       store: options.store,
       adminToken: options.adminToken,
@@ -160,8 +161,8 @@ export function createConfigApi(options: ConfigApiOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (options.consoleDir) app.use(consoleRoutes(options.consoleDir));
-  app.use('/v1', requireJson());
-  app.use(express.json({ limit: options.maxBodyBytes ?? 1_048_576, strict: false, type: ['application/json', 'application/*+json'] }));
+  // Each operation that takes a body reads it itself (request-body.ts): only `application/json`,
+  // and its 413, 415 and 400 are answers of that operation, checked against the spec as any other.
   app.use(router);
   app.use(notFound);
   app.use(errorHandler(options.logger));

@@ -1,6 +1,8 @@
 /**
  * Walks every operation of openapi.yaml (read from the spec, not from a hand list) and checks
- * that it is implemented, documented, and answers its documented error for bad input.
+ * that it is implemented, documented, and answers its documented error for bad input; that
+ * every status it answers, to every kind of token, is one its `responses` document; and that
+ * every path answers a method it does not declare with 405 and `Allow`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@herald/core';
@@ -18,12 +20,15 @@ const ops: Op[] = Object.entries(spec.paths).flatMap(([path, item]) =>
     }),
 );
 
+const INGEST = 'ingest-token-0123456789';
+const DECLARABLE = ['get', 'put', 'post', 'delete', 'patch'];
+
 let api: Awaited<ReturnType<typeof startApiFixture>>;
 let acme: Awaited<ReturnType<Awaited<ReturnType<typeof startApiFixture>>['account']>>;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApiFixture();
+  api = await startApiFixture({ ingestToken: INGEST });
   acme = await api.account('Walker');
   await api.operator.POST('/v1/event-types', { body: { name: 'walk.done', description: 'd' } });
   const w = await acme.admin.POST('/v1/webhooks', { body: { name: 'w', url: 'https://w.example.com' } });
@@ -47,12 +52,18 @@ function url(op: Op, overrides: Record<string, string> = {}): string {
   return api.baseUrl + op.path.replace(/\{([^}]+)\}/g, (_m, p: string) => encodeURIComponent(overrides[p] ?? ids[p] ?? 'x'));
 }
 
-async function call(op: Op, init: { token?: string | null; body?: unknown; path?: Record<string, string> } = {}) {
+async function call(op: Op, init: { token?: string | null; body?: unknown; path?: Record<string, string>; query?: string; contentType?: string } = {}) {
   const headers: Record<string, string> = {};
   if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(url(op, init.path), { method: op.method.toUpperCase(), headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+  if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
+  return fetch(url(op, init.path) + (init.query ?? ''), { method: op.method.toUpperCase(), headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
 }
+
+/** Ids of the right form that name nothing. */
+const MISSING: Record<string, string> = {
+  webhookId: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H', keyId: 'key_01M7W3A6BYTNG0KY4XD1T12JMD', accountId: 'acc_01M7W3KDK31YKSJWJ2JVP8A5YZ', name: 'no.such.type',
+  deliveryId: 'dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D', schemaId: 'sch_01M7W3EAD9KSN7H42EV56FYQF3', ruleGroupId: 'rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X',
+};
 
 const adminKey = () => (acme as unknown as { adminKey: { key: string } }).adminKey.key;
 const readKey = () => (acme as unknown as { readKey: { key: string } }).readKey.key;
@@ -104,10 +115,69 @@ describe('every operation of openapi.yaml', () => {
   it.each(named(withId))('%s answers 404 for an object that does not exist, as documented', async (_id, op) => {
     expect(op.responses).toHaveProperty('404');
     const token = op.access.includes('admin') ? adminKey() : OPERATOR;
-    const missing: Record<string, string> = { webhookId: 'wh_01JD8X3Y5Z6A7B8C9D0E1F2G3H', keyId: 'key_01M7W3A6BYTNG0KY4XD1T12JMD', accountId: 'acc_01M7W3KDK31YKSJWJ2JVP8A5YZ', name: 'no.such.type', deliveryId: 'dlv_3M8Q0RZ6V2K9T4W1XH7C5B0N8D', schemaId: 'sch_01M7W3EAD9KSN7H42EV56FYQF3', ruleGroupId: 'rg_01M7W3Q2ZK6V0Y8D3N4R5T6W7X' };
     const validBody: Record<string, unknown> = { updateWebhook: { name: 'n' }, updateAccount: { name: 'n' }, updateEventType: { description: 'd' }, updateSchema: { name: 'n' }, replaceRuleGroup: { name: 'n', rules: [] }, replayWebhook: { since: '2026-11-24T00:00:00Z' } };
-    const res = await call(op, { token, path: missing, ...(op.hasBody ? { body: validBody[op.id] ?? {} } : {}) });
+    const res = await call(op, { token, path: MISSING, ...(op.hasBody ? { body: validBody[op.id] ?? {} } : {}) });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
+});
+
+describe('every status an operation answers is in openapi.yaml', () => {
+  const tokens: [string, () => string | null][] = [['no token', () => null], ['the operator token', () => OPERATOR], ['the ingest token', () => INGEST], ['an admin key', adminKey], ['a read key', readKey]];
+
+  it.each(named(ops))('%s answers every kind of token with a documented status', async (_id, op) => {
+    for (const [who, token] of tokens) {
+      const res = await call(op, { token: token(), path: MISSING, ...(op.hasBody ? { body: {} } : {}) });
+      // An undocumented status would be a 500 (the router checks answers against the spec).
+      expect(res.status, `${who}: ${await res.clone().text()}`).not.toBe(500);
+      expect(Object.keys(op.responses), `${op.id} to ${who} answered ${res.status}`).toContain(String(res.status));
+    }
+  });
+
+  it.each(named(guarded))('%s answers an unknown query parameter with a documented 400 naming it', async (_id, op) => {
+    expect(op.responses).toHaveProperty('400');
+    const token = op.access.includes('admin') ? adminKey() : OPERATOR;
+    const res = await call(op, { token, query: '?notAParameter=1', ...(op.hasBody ? { body: {} } : {}) });
+    expect(res.status).toBe(400);
+    const p = (await res.json()) as { errors: { field: string }[] };
+    expect(p.errors.map((e) => e.field)).toContain('notAParameter');
+  });
+
+  it.each(named(ops.filter((o) => o.access.includes('public'))))('%s (public, no input) ignores a query string', async (_id, op) => {
+    const res = await call(op, { query: '?t=1700000000' });
+    expect(res.status).toBe(200);
+  });
+
+  it.each(named(withBody))('%s answers a body that is not application/json with its documented 415', async (_id, op) => {
+    expect(op.responses).toHaveProperty('415');
+    const token = op.access.includes('admin') ? adminKey() : OPERATOR;
+    for (const contentType of ['application/merge-patch+json', 'application/json-patch+json', 'text/plain', 'application/json; charset=iso-8859-1']) {
+      const res = await call(op, { token, path: MISSING, body: {}, contentType });
+      expect(res.status, contentType).toBe(415);
+      expect(await res.json()).toMatchObject({ type: 'about:blank', title: 'Unsupported Media Type', status: 415, code: 'HERALD_VALIDATION' });
+    }
+  });
+});
+
+describe('a method a path does not declare', () => {
+  const paths = Object.entries(spec.paths).map(([path, item]) => {
+    const declared = DECLARABLE.filter((m) => m in (item as object));
+    return { path, declared, undeclared: DECLARABLE.filter((m) => !declared.includes(m)) };
+  });
+
+  it.each(paths.filter((p) => p.undeclared.length > 0).map((p) => [p.path, p] as const))(
+    '%s answers 405 problem+json with Allow listing the methods the spec declares',
+    async (_path, p) => {
+      // `Allow` as the spec says: its methods, in upper case, and HEAD with GET.
+      const allow = p.declared.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])).sort();
+      const at = api.baseUrl + p.path.replace(/\{([^}]+)\}/g, (_m, name: string) => MISSING[name]!);
+      for (const method of p.undeclared) {
+        const res = await fetch(at, { method: method.toUpperCase(), headers: { authorization: `Bearer ${OPERATOR}` } });
+        expect(res.status, `${method} ${p.path}`).toBe(405);
+        expect(res.headers.get('allow')!.split(', ').sort()).toEqual(allow);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(await res.json()).toMatchObject({ type: 'about:blank', title: 'Method Not Allowed', status: 405, code: 'HERALD_METHOD_NOT_ALLOWED' });
+      }
+    },
+  );
 });

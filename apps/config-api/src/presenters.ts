@@ -79,6 +79,7 @@ export function presentDelivery(d: Delivery) {
     id: d.id, webhookId: d.webhookId, schemaId: d.schemaId, eventId: d.eventId, eventType: d.eventType,
     entity: { type: d.entity.type, id: d.entity.id }, status: d.status, attemptCount: d.attempts,
     nextAttemptAt: d.nextAttemptAt ? iso(d.nextAttemptAt) : null, ...(d.lastError !== undefined ? { lastError: d.lastError } : {}),
+    ...(d.suppressedBy !== undefined ? { suppressedBy: d.suppressedBy } : {}),
     ...(d.test ? { test: true } : {}), createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt),
   };
 }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { HeraldError, toHeraldError, type FieldError } from '@herald/core';
+import { toHeraldError, type FieldError } from '@herald/core';
 import type { Logger } from '@herald/runtime';
 
 const TITLES: Record<number, string> = {
@@ -58,16 +58,5 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     sendProblem(res, h.status, h.message, { code: h.code, ...(h.errors.length > 0 ? { errors: h.errors } : {}) });
-  };
-}
-
-export function requireJson(): RequestHandler {
-  return (req, _res, next) => {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-      next(new HeraldError('HERALD_VALIDATION', 'The request body must be JSON (Content-Type: application/json)', { status: 415 }));
-      return;
-    }
-    next();
   };
 }

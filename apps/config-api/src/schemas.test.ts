@@ -151,32 +151,32 @@ describe('payload schemas (F3)', () => {
 
 describe('signing secret rotation (F12)', () => {
   it('rotates to a new secret and keeps the old one signing for the overlap', async () => {
-    const w = await acme.admin.POST('/v1/webhooks', { body: { name: 'r', url: 'https://r.example.com', secret: 'whsec_b2xkLXNlY3JldC1mb3ItdGVzdHM=' } });
+    const w = await acme.admin.POST('/v1/webhooks', { body: { name: 'r', url: 'https://r.example.com', secret: 'whsec_b2xkLXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=' } });
     const path = { params: { path: { webhookId: w.data!.id } } };
     const before = Date.now();
     const r = await acme.admin.POST('/v1/webhooks/{webhookId}/secret/rotate', { ...path, body: { overlapSeconds: 3600 } });
     expect(r.response.status).toBe(200);
     expect(r.data!.secret).toMatch(/^whsec_/);
-    expect(r.data!.secret).not.toBe('whsec_b2xkLXNlY3JldC1mb3ItdGVzdHM=');
+    expect(r.data!.secret).not.toBe('whsec_b2xkLXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=');
     const expires = Date.parse(r.data!.previousSecretExpiresAt!);
     expect(expires).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
     expect((await acme.admin.GET('/v1/webhooks/{webhookId}/secret', path)).data!.secret).toBe(r.data!.secret);
     const stored = await api.store.webhooks.get(acme.id, w.data!.id);
-    expect(stored!.previousSecrets).toEqual([{ secret: 'whsec_b2xkLXNlY3JldC1mb3ItdGVzdHM=', expiresAt: new Date(expires) }]);
+    expect(stored!.previousSecrets).toEqual([{ secret: 'whsec_b2xkLXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=', expiresAt: new Date(expires) }]);
     // answers never show the secrets
     const shown = JSON.stringify((await acme.read.GET('/v1/webhooks/{webhookId}', path)).data);
     expect(shown).not.toContain(r.data!.secret.slice(6));
-    expect(shown).not.toContain('b2xkLXNlY3JldC1mb3ItdGVzdHM');
+    expect(shown).not.toContain('b2xkLXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE');
   });
 
   it('stops the old secret at once with overlap 0, and refuses the current secret as the new one', async () => {
     const w = await acme.admin.POST('/v1/webhooks', { body: { name: 'r0', url: 'https://r.example.com' } });
     const path = { params: { path: { webhookId: w.data!.id } } };
-    const r = await acme.admin.POST('/v1/webhooks/{webhookId}/secret/rotate', { ...path, body: { overlapSeconds: 0, secret: 'whsec_bmV3LXNlY3JldC1mb3ItdGVzdHM=' } });
-    expect(r.data).toEqual({ secret: 'whsec_bmV3LXNlY3JldC1mb3ItdGVzdHM=', previousSecretExpiresAt: null });
+    const r = await acme.admin.POST('/v1/webhooks/{webhookId}/secret/rotate', { ...path, body: { overlapSeconds: 0, secret: 'whsec_bmV3LXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=' } });
+    expect(r.data).toEqual({ secret: 'whsec_bmV3LXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=', previousSecretExpiresAt: null });
     expect((await api.store.webhooks.get(acme.id, w.data!.id))!.previousSecrets).toBeUndefined();
-    const same = await acme.admin.POST('/v1/webhooks/{webhookId}/secret/rotate', { ...path, body: { secret: 'whsec_bmV3LXNlY3JldC1mb3ItdGVzdHM=' } });
+    const same = await acme.admin.POST('/v1/webhooks/{webhookId}/secret/rotate', { ...path, body: { secret: 'whsec_bmV3LXNpZ25pbmctc2VjcmV0LWZvci10ZXN0cyE=' } });
     expect(problem(same.error).errors).toEqual([{ field: '/secret', message: 'is the current secret; give a new one' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { validateEnvelope, validateRetrySchedule } from '@herald/core';
+import { signingSecretProblem, validateEnvelope, validateRetrySchedule, webhookUrlProblem } from '@herald/core';
 import { plugin as noneAuth } from '@herald/transport-none';
 import { plugin as basicAuth } from '@herald/transport-basic';
 import { plugin as bearerAuth } from '@herald/transport-bearer';
@@ -165,9 +165,14 @@ describe('openapi.yaml', () => {
   });
 
   it('documents 401 for authenticated operations, 413/415 for bodies, 400/404 for ids in the path', () => {
+    const principals = ['operator', 'ingest', 'admin', 'read'];
     for (const o of operations) {
       const statuses = Object.keys(o.op.responses);
       if (!isPublic(o)) expect(statuses, name(o)).toContain('401');
+      // A token that is valid but not one the operation takes is a 403.
+      if (!isPublic(o) && principals.some((p) => !o.op['x-herald-access'].includes(p))) expect(statuses, `${name(o)}: 403`).toContain('403');
+      // Every authenticated operation refuses an unknown query parameter.
+      if (!isPublic(o)) expect(statuses, `${name(o)}: 400`).toContain('400');
       if (o.op.requestBody) expect(statuses, name(o)).toEqual(expect.arrayContaining(['400', '413', '415']));
       if (o.parameters.some((p) => p.in === 'path')) expect(statuses, name(o)).toEqual(expect.arrayContaining(['400', '404']));
       if (o.parameters.some((p) => p.in === 'query')) expect(statuses, name(o)).toContain('400');
@@ -177,6 +182,81 @@ describe('openapi.yaml', () => {
       if (o.method === 'post' && action) expect(statuses, name(o)).toContain('200');
       if (o.method === 'delete') expect(statuses, name(o)).toContain('204');
     }
+  });
+
+  it('documents the conflicts the API answers: a taken account id, a rule group too many', () => {
+    expect(Object.keys(spec.paths['/v1/accounts'].post.responses)).toContain('409');
+    expect(Object.keys(spec.paths['/v1/rule-groups'].post.responses)).toContain('409');
+    expect(Object.keys(spec.paths['/v1/event-types'].post.responses)).toContain('409');
+  });
+
+  it('takes application/json alone, and says so, PATCH included (merge-patch meaning, JSON media type)', () => {
+    for (const o of operations) if (o.op.requestBody) expect(Object.keys(o.op.requestBody.content), name(o)).toEqual(['application/json']);
+    expect(spec.info.description).toMatch(/application\/merge-patch\+json/);
+    expect(spec.info.description).toMatch(/405/);
+    expect(spec.info.description).toMatch(/Allow/);
+  });
+
+  it('names every human-readable name and description of a request with one shared rule', () => {
+    // Identifiers are not display text: an event type's name is a dotted identifier.
+    const identifiers = new Set(['#/components/schemas/EventTypeName']);
+    const seen = new Set<Json>();
+    const found: string[] = [];
+    const visit = (node: Json, at: string): void => {
+      if (!node || typeof node !== 'object' || seen.has(node)) return;
+      seen.add(node);
+      if (typeof node.$ref === 'string') return visit(deref(node), node.$ref);
+      for (const [k, v] of Object.entries<Json>(node.properties ?? {})) {
+        if (k === 'name' || k === 'description') {
+          found.push(`${at}.${k}`);
+          if (!identifiers.has(v.$ref)) {
+            expect(v.$ref, `${at}.${k}`).toBe(k === 'name' ? '#/components/schemas/DisplayName' : '#/components/schemas/DisplayDescription');
+          }
+        }
+        visit(v, `${at}.${k}`);
+      }
+      for (const k of ['oneOf', 'anyOf', 'allOf'] as const) (node[k] ?? []).forEach((s: Json) => visit(s, at));
+      if (node.items) visit(node.items, `${at}[]`);
+    };
+    for (const o of operations) if (o.op.requestBody) visit(o.op.requestBody.content['application/json'].schema, name(o));
+    expect(found.length).toBeGreaterThanOrEqual(12);
+    const displayName = validatorAt('#/components/schemas/DisplayName');
+    const displayDescription = validatorAt('#/components/schemas/DisplayDescription');
+    for (const ok of ['Acme', 'Ünïcødé 名前', 'emoji 😀', 'a'.repeat(200)]) expect(displayName(ok), JSON.stringify(ok)).toBe(true);
+    for (const bad of ['', 'a\u0000b', 'tab\t', 'nl\n', '\u007f', '\u0085', '\u009f', '\ud800', 'x\udc00', '\udc00\ud800', 'a'.repeat(201)]) {
+      expect(displayName(bad), JSON.stringify(bad)).toBe(false);
+    }
+    for (const ok of ['', 'line one\nline two\r\n\tindented', '😀']) expect(displayDescription(ok), JSON.stringify(ok)).toBe(true);
+    for (const bad of ['a\u0000', '\u001b[31m', '\u007f', '\u0085', '\ud800']) expect(displayDescription(bad), JSON.stringify(bad)).toBe(false);
+  });
+
+  it('agrees with the signing secret rule of core (whsec_ + standard base64 of 24 to 64 bytes)', () => {
+    const validate = validatorAt('#/components/schemas/SigningSecret');
+    const bytes = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64');
+    const cases: string[] = ['whsec_0', 'whsec_AA==', 'whsec_', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'];
+    for (let n = 0; n <= 70; n++) for (const fill of [0, 0x41, 0xff]) cases.push(`whsec_${bytes(n, fill)}`, `whsec_${bytes(n, fill).replace(/=+$/, '')}`, `whsec_${bytes(n, fill)}=`);
+    cases.push(`whsec_${bytes(25, 1).replace(/.==$/, 'B==')}`, `whsec_${bytes(26, 1).replace(/.=$/, 'B=')}`, `whsec_${bytes(24, 0xfb).replace(/\+/g, '-')}`);
+    let accepted = 0;
+    for (const secret of cases) {
+      const ok = signingSecretProblem(secret) === undefined;
+      if (ok) accepted++;
+      expect(validate(secret), secret).toBe(ok);
+    }
+    expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('agrees with the webhook URL rule of core (http or https, a host, a port 1-65535, no user info)', () => {
+    const validate = validatorAt('#/components/schemas/WebhookUrl');
+    const urls = [
+      'https://erp.example.com/hooks/herald', 'http://127.0.0.1:8080/x?y=1', 'http://localhost:1/', 'https://h.example.com:65535', 'http://[::1]:9000/hook',
+      'https://erp.example.com/a@b', 'https://h.example.com#frag', 'http://', 'http:///path', 'http://:80/', 'http://127.0.0.1:99999/', 'http://h.example.com:0/',
+      'http://h.example.com:65536/', 'http://h.example.com:/', 'http://user:pass@host/', 'https://token@h.example.com/', 'ftp://x', 'example.com/hook', 'http://[]/',
+    ];
+    for (const url of urls) expect(validate(url), url).toBe(webhookUrlProblem(url) === undefined);
+  });
+
+  it('documents suppressedBy on deliveries', () => {
+    expect(spec.components.schemas.Delivery.properties.suppressedBy).toMatchObject({ $ref: '#/components/schemas/DeliveryId' });
   });
 
   it('closes every object of every request body (additionalProperties: false)', () => {

@@ -48,6 +48,10 @@ describe('validateEnvelope', () => {
     ['time without zone', { ...good, occurredAt: '2026-11-24T10:55:27' }, '/occurredAt', 'must be an ISO 8601 date-time'],
     ['unknown field', { ...good, colour: 'red' }, '/colour', 'is not a known field'],
     ['unknown entity field', { ...good, entity: { type: 't', id: '1', x: 1 } }, '/entity/x', 'is not a known field'],
+    // RFC 6901: a key's `/` is `~1` and its `~` is `~0`, never a doubled or extra slash.
+    ['unknown field with a slash', { ...good, 'a/b': 1 }, '/a~1b', 'is not a known field'],
+    ['unknown field named /data', { ...good, '/data': 1 }, '/~1data', 'is not a known field'],
+    ['unknown entity field with a tilde', { ...good, entity: { type: 't', id: '1', 'x~y': 1 } }, '/entity/x~0y', 'is not a known field'],
     ['bad type name', { ...good, type: 'has space' }, '/type', 'must be a dotted name'],
     ['previous not an object', { ...good, previous: 3 }, '/previous', 'must be a JSON object'],
   ])('refuses %s, naming the field', (_name, input, field, message) => {

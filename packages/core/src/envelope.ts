@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HeraldError, type FieldError } from './errors.ts';
+import { appendPointer, jsonPointer } from './json-pointer.ts';
 
 /** What happened to the entity. `test` is never accepted at intake: only the Test button sends it. */
 export const ENTITY_ACTIONS = ['new', 'update', 'delete'] as const;
@@ -45,15 +46,11 @@ const envelopeSchema = z
     }
   });
 
-function pointer(path: PropertyKey[]): string {
-  return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
 function describe(issue: z.core.$ZodIssue, input: unknown): FieldError[] {
-  const field = pointer(issue.path);
+  const field = jsonPointer(issue.path.map((p) => (typeof p === 'number' ? p : String(p))));
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => ({ field: `${field}/${k}`, message: 'is not a known field' }));
+      return issue.keys.map((k) => ({ field: appendPointer(field, k), message: 'is not a known field' }));
     case 'invalid_type': {
       let value: unknown = input;
       for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];

@@ -5,6 +5,7 @@
 export type HeraldErrorCode =
   | 'HERALD_VALIDATION'
   | 'HERALD_NOT_FOUND'
+  | 'HERALD_METHOD_NOT_ALLOWED'
   | 'HERALD_CONFLICT'
   | 'HERALD_UNAUTHORIZED'
   | 'HERALD_FORBIDDEN'
@@ -18,7 +19,11 @@ export type HeraldErrorCode =
   | 'HERALD_INTERNAL';
 
 export interface FieldError {
-  /** JSON Pointer to the offending field, e.g. `/entity/id`; `` (empty) for the whole document. */
+  /**
+   * JSON Pointer (RFC 6901) to the offending field, e.g. `/entity/id`, a key `a/b` as `/a~1b`;
+   * `` (empty) for the whole document. Written with `jsonPointer` / `appendPointer`. For a query
+   * or path parameter: its name (`limit`).
+   */
   field: string;
   message: string;
 }
@@ -26,6 +31,7 @@ export interface FieldError {
 const STATUS_BY_CODE: Record<HeraldErrorCode, number> = {
   HERALD_VALIDATION: 400,
   HERALD_NOT_FOUND: 404,
+  HERALD_METHOD_NOT_ALLOWED: 405,
   HERALD_CONFLICT: 409,
   HERALD_UNAUTHORIZED: 401,
   HERALD_FORBIDDEN: 403,

@@ -1,4 +1,7 @@
 export * from './errors.ts';
+export * from './json-pointer.ts';
+export * from './signing-secret.ts';
+export * from './webhook-url.ts';
 export * from './ids.ts';
 export * from './envelope.ts';
 export * from './entity-key.ts';

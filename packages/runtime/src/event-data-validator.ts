@@ -1,5 +1,5 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { FieldError } from '@herald/core';
+import { schemaErrorPointer, type FieldError } from '@herald/core';
 
 /** What the validator needs of an event type (the store's EventType fits). */
 export interface EventTypeSchemaSource {
@@ -28,7 +28,7 @@ export class EventDataValidator {
     }
     if (entry.validate(data ?? {})) return [];
     return (entry.validate.errors ?? []).map((e) => ({
-      field: `/data${e.instancePath}${e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : ''}`,
+      field: schemaErrorPointer(e, '/data'),
       message: e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid'),
     }));
   }

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import semver from 'semver';
-import { HeraldError, type FieldError, type WebhookAuth } from '@herald/core';
+import { HeraldError, schemaErrorPointer, type FieldError, type WebhookAuth } from '@herald/core';
 import { TRANSPORT_CONTRACT_VERSION, type TransportPlugin } from './plugin.ts';
 
 interface Registered {
@@ -73,11 +73,10 @@ export class PluginRegistry {
     const { type: _type, ...config } = auth;
     const r = this.#plugins.get(plugin.id)!;
     if (!r.validate(config)) {
-      const errors: FieldError[] = (r.validate.errors ?? []).map((e) => {
-        const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty: string }).missingProperty)}` : '';
-        const extra = e.keyword === 'additionalProperties' ? `/${String((e.params as { additionalProperty: string }).additionalProperty)}` : '';
-        return { field: `/auth${e.instancePath}${missing}${extra}`, message: e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid') };
-      });
+      const errors: FieldError[] = (r.validate.errors ?? []).map((e) => ({
+        field: schemaErrorPointer(e, '/auth'),
+        message: e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid'),
+      }));
       throw new HeraldError('HERALD_PLUGIN_CONFIG_INVALID', `The settings of the "${plugin.id}" authentication are invalid`, { errors });
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { signingSecretProblem } from '@herald/core';
 import { newSigningSecret, signStandardWebhook, standardWebhookHeaders } from './standard-webhooks.ts';
 
 describe('Standard Webhooks signing', () => {
@@ -10,6 +11,13 @@ describe('Standard Webhooks signing', () => {
     const headers = standardWebhookHeaders([secret], 'dlv_1', body);
     expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
+  });
+
+  it('generates secrets that the API accepts: whsec_ + standard base64 of 24 to 64 bytes', () => {
+    for (let i = 0; i < 200; i++) {
+      const secret = newSigningSecret();
+      expect(signingSecretProblem(secret), secret).toBeUndefined();
+    }
   });
 
   it('fails verification for another secret or a changed body', () => {

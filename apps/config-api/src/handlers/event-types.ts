@@ -1,5 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { HeraldError, type FieldError } from '@herald/core';
+import { HeraldError, schemaErrorPointer, type FieldError } from '@herald/core';
 import type { EventType } from '@herald/store';
 import type { OperationHandler } from '../openapi-router.ts';
 import { pageOf, presentEventType } from '../presenters.ts';
@@ -17,7 +17,10 @@ export function checkSchemaAndExample(schema: Record<string, unknown> | undefine
     throw HeraldError.validation('The schema is not a valid JSON Schema', [{ field: '/schema', message: `is not a valid JSON Schema: ${(err as Error).message}` }]);
   }
   if (example !== undefined && !validate(example)) {
-    const errors: FieldError[] = (validate.errors ?? []).map((e) => ({ field: `/example${e.instancePath}`, message: e.message ?? 'is invalid' }));
+    const errors: FieldError[] = (validate.errors ?? []).map((e) => ({
+      field: schemaErrorPointer(e, '/example'),
+      message: e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid'),
+    }));
     throw HeraldError.validation('The example does not match the schema', errors);
   }
 }

@@ -1,4 +1,4 @@
-import { HeraldError, newId, type FieldError, type Webhook } from '@herald/core';
+import { HeraldError, newId, signingSecretProblem, webhookUrlProblem, type FieldError, type Webhook } from '@herald/core';
 import { newSigningSecret } from '@herald/transport';
 import type { OperationHandler } from '../openapi-router.ts';
 import { pageOf, presentWebhook } from '../presenters.ts';
@@ -21,9 +21,16 @@ const MAX_PREVIOUS_SECRETS = 5;
 export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler> {
   const enabledAccount = (principal: Principal | undefined) => enabledAccountOf(deps, principal);
 
-  /** Checks what the spec cannot: event types exist and are live, auth fits its plugin. */
+  /**
+   * Checks what the spec cannot: event types exist and are live, auth fits its plugin; and, as
+   * the spec's patterns do, that the URL and the signing secret can work (core's rules).
+   */
   async function checkReferences(account: string, input: WebhookInput, previous?: Webhook): Promise<void> {
     const errors: FieldError[] = [];
+    const urlProblem = input.url === undefined ? undefined : webhookUrlProblem(input.url);
+    if (urlProblem) errors.push({ field: '/url', message: urlProblem });
+    const secretProblem = input.secret === undefined ? undefined : signingSecretProblem(input.secret);
+    if (secretProblem) errors.push({ field: '/secret', message: secretProblem });
     if (input.eventTypes) {
       const before = new Set(previous?.eventTypes ?? []);
       for (const [i, name] of input.eventTypes.entries()) {
@@ -123,6 +130,8 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       const w = await deps.store.webhooks.get(account, params.webhookId!);
       if (!w) throw notFound('webhook', params.webhookId!);
       const b = (body ?? {}) as { secret?: string; overlapSeconds?: number };
+      const secretProblem = b.secret === undefined ? undefined : signingSecretProblem(b.secret);
+      if (secretProblem) throw HeraldError.validation('The rotation is invalid', [{ field: '/secret', message: secretProblem }]);
       const secret = b.secret ?? newSigningSecret();
       if (secret === w.secret) throw HeraldError.validation('The rotation is invalid', [{ field: '/secret', message: 'is the current secret; give a new one' }]);
       const now = new Date();

@@ -185,7 +185,7 @@ export interface paths {
         };
         /**
          * Get an account
-         * @description Who: the operator, for any account; an API key of any role, for its own account only (`404` for another).
+         * @description Who: the operator, for any account; an API key of any role, for its own account only (`404` for another). The ingest token gets `403`.
          */
         get: operations["getAccount"];
         put?: never;
@@ -250,7 +250,9 @@ export interface paths {
         };
         /**
          * Get an API key
-         * @description Who: an API key of any role, for its own account's keys; the operator, for any key.
+         * @description Who: an API key of any role, for its own account's keys; the operator, for any key. Another
+         *     account's key id is a `404`; an account key that names another account in `account` gets
+         *     `403`, as the ingest token does.
          */
         get: operations["getApiKey"];
         put?: never;
@@ -276,7 +278,7 @@ export interface paths {
         };
         /**
          * List the event types
-         * @description Who: the operator, and an API key of any role (the catalog is product-wide). By name.
+         * @description Who: the operator, and an API key of any role (the catalog is product-wide); the ingest token gets `403`. By name.
          */
         get: operations["listEventTypes"];
         put?: never;
@@ -308,7 +310,7 @@ export interface paths {
         };
         /**
          * Get an event type
-         * @description Who: the operator, and an API key of any role. Archived types stay readable.
+         * @description Who: the operator, and an API key of any role; the ingest token gets `403`. Archived types stay readable.
          */
         get: operations["getEventType"];
         put?: never;
@@ -1024,22 +1026,37 @@ export interface components {
              * @description The stable Herald error code, for programs: `HERALD_VALIDATION` (400, 415),
              *     `HERALD_PLUGIN_NOT_FOUND` and `HERALD_PLUGIN_CONFIG_INVALID` (400, about `auth`),
              *     `HERALD_UNAUTHORIZED` (401), `HERALD_FORBIDDEN` (403), `HERALD_NOT_FOUND` (404),
-             *     `HERALD_CONFLICT` (409), `HERALD_PAYLOAD_TOO_LARGE` (413), `HERALD_INTERNAL` (500),
-             *     `HERALD_UNAVAILABLE` (503). New codes may be added.
+             *     `HERALD_METHOD_NOT_ALLOWED` (405), `HERALD_CONFLICT` (409), `HERALD_PAYLOAD_TOO_LARGE`
+             *     (413), `HERALD_INTERNAL` (500), `HERALD_UNAVAILABLE` (503). New codes may be added.
              */
             code?: string;
             /** @description On a `400`, one entry per bad field. */
             errors?: {
                 /**
-                 * @description A JSON Pointer into the request body (`/retry/schedule/0`; empty for the body
-                 *     as a whole). For a bad query or path parameter: the parameter's name (`limit`),
-                 *     which never starts with `/`.
+                 * @description A JSON Pointer (RFC 6901) into the request body (`/retry/schedule/0`; empty
+                 *     for the body as a whole), each key escaped: `~` as `~0`, `/` as `~1` (a key
+                 *     `a/b` is `/a~1b`, a key `/data` is `/~1data`). For a bad query or path
+                 *     parameter: the parameter's name (`limit`), which never starts with `/`.
                  */
                 field: string;
                 /** @description What is wrong with it, e.g. `is required`, `is not a known field`. */
                 message: string;
             }[];
         };
+        /**
+         * @description A name for people (of an account, API key, schema, rule group, rule or webhook): 1 to 200
+         *     characters on one line, with no control character (U+0000–U+001F, U+007F–U+009F) and no
+         *     lone UTF-16 surrogate.
+         * @example Acme Construction
+         */
+        DisplayName: string;
+        /**
+         * @description A description for people (of an event type, schema or webhook): at most 2000 characters;
+         *     tabs and line breaks are allowed, other control characters (U+0000–U+001F, U+007F–U+009F)
+         *     and lone UTF-16 surrogates are not.
+         * @example A ticket changed priority.
+         */
+        DisplayDescription: string;
         /** @description A tenant of Herald. */
         Account: {
             id: components["schemas"]["AccountId"];
@@ -1054,7 +1071,7 @@ export interface components {
         AccountCreate: {
             /** @description The host product's id of this tenant, as its events carry it in `account`; absent = Herald makes one (`acc_…`). */
             id?: components["schemas"]["AccountId"];
-            name: string;
+            name: components["schemas"]["DisplayName"];
             /**
              * @description The plan switch (see `Account`).
              * @default true
@@ -1062,7 +1079,7 @@ export interface components {
             webhooksEnabled?: boolean;
         };
         AccountUpdate: {
-            name?: string;
+            name?: components["schemas"]["DisplayName"];
             /** @description The plan switch (see `Account`). */
             webhooksEnabled?: boolean;
         };
@@ -1101,7 +1118,7 @@ export interface components {
             account?: components["schemas"]["AccountId"];
             role: components["schemas"]["ApiKeyRole"];
             /** @description What the key is for. */
-            name: string;
+            name: components["schemas"]["DisplayName"];
         };
         /** @description A new API key, with the key itself; the only answer that ever holds it. */
         ApiKeyCreated: {
@@ -1137,14 +1154,14 @@ export interface components {
         };
         EventTypeCreate: {
             name: components["schemas"]["EventTypeName"];
-            description: string;
+            description: components["schemas"]["DisplayDescription"];
             /** @description A JSON Schema (draft 2020-12) of the events' `data`. Checked to be a valid schema. */
             schema?: components["schemas"]["JsonObject"];
             /** @description An example of the events' `data`; must validate against `schema`. */
             example?: components["schemas"]["JsonObject"];
         };
         EventTypeUpdate: {
-            description?: string;
+            description?: components["schemas"]["DisplayDescription"];
             /** @description A new JSON Schema of the events' `data`; `null` removes it. */
             schema?: components["schemas"]["JsonObject"] | null;
             /** @description A new example of the events' `data`; `null` removes it. */
@@ -1185,8 +1202,8 @@ export interface components {
             updatedAt: string;
         };
         SchemaCreate: {
-            name: string;
-            description?: string;
+            name: components["schemas"]["DisplayName"];
+            description?: components["schemas"]["DisplayDescription"];
             contentType: components["schemas"]["PayloadContentType"];
             body: components["schemas"]["SchemaTemplateBody"];
             /** @default false */
@@ -1199,8 +1216,8 @@ export interface components {
         };
         /** @description The fields to change; absent fields keep their value. */
         SchemaUpdate: {
-            name?: string;
-            description?: string;
+            name?: components["schemas"]["DisplayName"];
+            description?: components["schemas"]["DisplayDescription"];
             contentType?: components["schemas"]["PayloadContentType"];
             body?: components["schemas"]["SchemaTemplateBody"];
             strict?: boolean;
@@ -1278,7 +1295,7 @@ export interface components {
         Rule: {
             /** @description Kept when sent back on a replace; Herald gives one (`rl_…`) otherwise. */
             id?: string;
-            name?: string;
+            name?: components["schemas"]["DisplayName"];
             /** @description Only events of these types are considered by the rule; absent or empty = every type. */
             eventTypes?: components["schemas"]["EventTypeName"][];
             /**
@@ -1300,7 +1317,7 @@ export interface components {
             actions: components["schemas"]["RuleAction"][];
         };
         RuleGroupInput: {
-            name: string;
+            name: components["schemas"]["DisplayName"];
             /** @description Groups are evaluated by ascending position; groups without one come after. */
             position?: number;
             /**
@@ -1331,12 +1348,12 @@ export interface components {
         };
         /** @enum {string} */
         HttpMethod: "POST" | "PUT" | "PATCH";
-        WebhookName: string;
-        WebhookDescription: string;
         /**
          * Format: uri
-         * @description The target URL, `http` or `https`. Deliveries to private, loopback and link-local
-         *     addresses are refused unless the operator allow-lists them (F15).
+         * @description The target URL: `http` or `https`, a host (a name, an IPv4 address or a bracketed IPv6
+         *     address), a port from 1 to 65535 if one is given, and no user info: `user:pass@` is
+         *     refused, credentials go in `auth`, whose secrets are write-only. Deliveries to private,
+         *     loopback and link-local addresses are refused unless the operator allow-lists them (F15).
          */
         WebhookUrl: string;
         /**
@@ -1357,8 +1374,11 @@ export interface components {
             [key: string]: string;
         };
         /**
-         * @description The Standard Webhooks signing secret (F12): `whsec_` and base64. Write-only: answers
-         *     show `whsec_********`. Herald generates one when a webhook is created without it.
+         * @description The Standard Webhooks signing secret (F12): `whsec_` and the standard base64 (RFC 4648
+         *     section 4: `A-Z a-z 0-9 + /`, with its `=` padding) of 24 to 64 bytes, as the Standard
+         *     Webhooks spec recommends, e.g. `whsec_` and the base64 of 32 random bytes. Write-only:
+         *     answers show `whsec_********`. Herald generates one (24 random bytes) when a webhook is
+         *     created without it.
          * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
          */
         SigningSecret: string;
@@ -1529,8 +1549,8 @@ export interface components {
             updatedAt: string;
         };
         WebhookCreate: {
-            name: components["schemas"]["WebhookName"];
-            description?: components["schemas"]["WebhookDescription"];
+            name: components["schemas"]["DisplayName"];
+            description?: components["schemas"]["DisplayDescription"];
             url: components["schemas"]["WebhookUrl"];
             /** @default POST */
             method?: components["schemas"]["HttpMethod"];
@@ -1559,8 +1579,8 @@ export interface components {
         };
         /** @description The fields to change; absent fields keep their value. */
         WebhookUpdate: {
-            name?: components["schemas"]["WebhookName"];
-            description?: components["schemas"]["WebhookDescription"];
+            name?: components["schemas"]["DisplayName"];
+            description?: components["schemas"]["DisplayDescription"];
             url?: components["schemas"]["WebhookUrl"];
             method?: components["schemas"]["HttpMethod"];
             /** @description `false` stops the webhook's pending deliveries too; `true` turns on a webhook that Herald disabled, as `POST /v1/webhooks/{id}/enable` does. */
@@ -1632,6 +1652,8 @@ export interface components {
             nextAttemptAt: string | null;
             /** @description What went wrong in the latest failed attempt (`<error class>: <message>`), or why the delivery was cancelled; absent after a success. */
             lastError?: string;
+            /** @description On a `suppressed` delivery (F8): the delivery of the same (webhook, schema, entity) within the de-duplication window that it gave way to; absent otherwise. */
+            suppressedBy?: components["schemas"]["DeliveryId"];
             /**
              * @description Present (`true`) on a delivery of the Test button (F6): sent once, never retried, resent or replayed.
              * @constant
@@ -1951,7 +1973,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not JSON. */
+        /** @description The body is not JSON: its `Content-Type` is not `application/json` (with no parameter but an optional `charset=utf-8`). `application/merge-patch+json` and `application/json-patch+json` are refused too. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -1998,7 +2020,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The largest number of items in the page. */
+        /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
         Limit: number;
         /** @description The `nextCursor` of the previous page; absent for the first page. */
         After: string;
@@ -2273,6 +2295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Caller"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
         };
     };
@@ -2323,6 +2346,7 @@ export interface operations {
                     "application/json": components["schemas"]["PluginList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -2330,7 +2354,7 @@ export interface operations {
     listAccounts: {
         parameters: {
             query?: {
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -2407,6 +2431,30 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["OperatorOnly"];
+            /** @description An account with this `id` exists already; `errors` names `/id`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "An account tenant-42 exists already",
+                     *       "code": "HERALD_CONFLICT",
+                     *       "errors": [
+                     *         {
+                     *           "field": "/id",
+                     *           "message": "is taken"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -2437,6 +2485,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -2498,7 +2547,7 @@ export interface operations {
                  * @example acc_01M7W3KDK31YKSJWJ2JVP8A5YZ
                  */
                 account?: components["schemas"]["AccountId"];
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -2626,6 +2675,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -2665,7 +2715,7 @@ export interface operations {
             query?: {
                 /** @description Also list archived event types. */
                 includeArchived?: boolean;
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -2733,6 +2783,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     createEventType: {
@@ -2822,6 +2873,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -2942,7 +2994,7 @@ export interface operations {
                  * @example ticket.priority_changed
                  */
                 eventType?: components["schemas"]["EventTypeName"];
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -3492,7 +3544,7 @@ export interface operations {
     listSchemas: {
         parameters: {
             query?: {
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -3758,7 +3810,7 @@ export interface operations {
                  * @example 2026-11-25T00:00:00Z
                  */
                 until?: string;
-                /** @description The largest number of items in the page. */
+                /** @description The largest number of items in the page, in decimal digits (`20`; not `2e1`, `20.0` or `+20`). */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page; absent for the first page. */
                 after?: components["parameters"]["After"];
@@ -4130,6 +4182,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuleGroupList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["WebhookForbidden"];
         };
@@ -4159,6 +4212,24 @@ export interface operations {
             400: components["responses"]["RuleGroupBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["WebhookForbidden"];
+            /** @description The account has 100 rule groups, the most it may have. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The account has 100 rule groups, the most it may have; delete one first",
+                     *       "code": "HERALD_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
