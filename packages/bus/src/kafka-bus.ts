@@ -97,6 +97,30 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * The protocol errors that kafkajs logs at ERROR level on each response that carries them, and
+ * then retries by itself: a healthy start hits them while the broker creates the offsets topic,
+ * elects leaders for new topics and balances a new group ("The group coordinator is not
+ * available"). Logged at debug level: if one persists, the operation fails after its retries and
+ * that failure is reported as an error (by the bus, or by kafkajs as a consumer crash).
+ */
+const ROUTINE_KAFKA_ERRORS: readonly string[] = [
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  "The coordinator is loading and hence can't process requests for this group",
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition',
+  'The group is rebalancing, so a rejoin is needed',
+];
+
+/** True for a kafkajs log entry that is routine on a healthy cluster (see ROUTINE_KAFKA_ERRORS). */
+export function isRoutineKafkaLog(namespace: string, message: string, error: unknown): boolean {
+  if (typeof error === 'string' && ROUTINE_KAFKA_ERRORS.some((e) => error.includes(e))) return true;
+  // After a rebalance the runner re-joins the group; kafkajs reports that at ERROR level too.
+  return namespace === 'Runner' && message.startsWith('The coordinator is not aware of this member');
+}
+
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   const logger = options.logger;
   const prefix = options.topicPrefix ?? '';
@@ -113,9 +137,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       if (!logger) return;
       const { message, timestamp: _timestamp, logger: _name, ...fields } = entry.log;
       const logged = { kafkajs: entry.namespace, ...fields };
-      // kafkajs reports every heartbeat refused during a rebalance as an ERROR; it is routine.
-      const routine = typeof fields.error === 'string' && fields.error.includes('group is rebalancing');
-      if (routine) logger.info(logged, String(message));
+      if (isRoutineKafkaLog(entry.namespace, String(message), fields.error)) logger.debug?.(logged, String(message));
       else if (entry.level === logLevel.ERROR) logger.error(logged, String(message));
       else if (entry.level === logLevel.WARN) logger.warn(logged, String(message));
       else logger.info(logged, String(message));
