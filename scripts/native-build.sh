@@ -9,6 +9,7 @@
 # It does nothing when the binding already loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .cache
 store=packages/store
 loads() { (cd "$store" && node -e "new (require('better-sqlite3'))(':memory:').close()") >/dev/null 2>&1; }
 if loads; then exit 0; fi
@@ -21,6 +22,6 @@ gyp=$(command -v node-gyp || true)
   cd "$dir"
   if [ -x node_modules/.bin/prebuild-install ] && node_modules/.bin/prebuild-install >/dev/null 2>&1; then exit 0; fi
   if [ -n "$gyp" ]; then "$gyp" rebuild --release; else npx -y node-gyp@12 rebuild --release; fi
-) > .cache/native-build.log 2>&1 || { mkdir -p .cache; echo "[native-build] better-sqlite3 did not build; see .cache/native-build.log" >&2; tail -20 .cache/native-build.log >&2; exit 1; }
+) > .cache/native-build.log 2>&1 || { echo "[native-build] better-sqlite3 did not build; see .cache/native-build.log" >&2; tail -20 .cache/native-build.log >&2; exit 1; }
 loads || { echo "[native-build] better-sqlite3 built but does not load; see .cache/native-build.log" >&2; exit 1; }
 echo "[native-build] better-sqlite3 ready"
