@@ -7,6 +7,9 @@
 FROM node:20.19-bookworm-slim AS build
 ENV PNPM_VERSION=12.4.2
 WORKDIR /src
+# python3, make and g++: the install builds better-sqlite3 (embedded mode's SQLite addon) from
+# Node's headers when its prebuilt binary cannot be downloaded (scripts/native-build.sh).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 RUN npm install -g pnpm@${PNPM_VERSION}
 COPY . .
 RUN pnpm install --frozen-lockfile && pnpm build && bash scripts/ship.sh /out
