@@ -48,11 +48,19 @@ export interface AppProcess {
  * process's environment, and waits until its /readyz answers 200. The spawned process is the app
  * itself (`node --import tsx main.ts <command>`), so `kill('SIGKILL')` kills the app.
  */
-export async function startApp(command: 'matcher' | 'delivery' | 'config-api', env: Record<string, string>, build: AppBuild = 'sources'): Promise<AppProcess> {
+export async function startApp(
+  command: 'matcher' | 'delivery' | 'config-api' | 'dev',
+  env: Record<string, string>,
+  build: AppBuild = 'sources',
+  extraArgs: string[] = [],
+): Promise<AppProcess> {
   const healthPort = await freePort();
-  const portVar = command === 'config-api' ? 'PORT' : 'HEALTH_PORT';
-  const args =
-    build === 'sources' ? ['--import', TSX_LOADER, MAIN, command] : build === 'cli' ? [CLI, command] : build === 'app' ? [appBuild(command)] : [`${build.shipped}/apps/${command}/dist/bin.js`];
+  // The config-api and `herald dev` answer /readyz on their API port.
+  const portVar = command === 'config-api' || command === 'dev' ? 'PORT' : 'HEALTH_PORT';
+  const args = [
+    ...(build === 'sources' ? ['--import', TSX_LOADER, MAIN, command] : build === 'cli' ? [CLI, command] : build === 'app' ? [appBuild(command)] : [`${build.shipped}/apps/${command}/dist/bin.js`]),
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, {
     ...(typeof build === 'object' ? { cwd: build.shipped } : {}),
     env: { ...process.env, ...env, [portVar]: String(healthPort) },

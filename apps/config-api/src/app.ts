@@ -8,6 +8,7 @@ import type { HttpSender, PluginRegistry } from '@herald/transport';
 import { createAuthenticator } from './auth.ts';
 import { errorHandler, notFound } from './problem.ts';
 import { openApiRouter } from './openapi-router.ts';
+import { metricsRoute, requestMetrics, type ConfigApiMetricsOptions } from './metrics-route.ts';
 import type { ApiDeps } from './handlers/context.ts';
 import { accountHandlers } from './handlers/accounts.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
@@ -64,6 +65,11 @@ export interface ConfigApiOptions {
   testSettings?: { timeoutMs?: number; maxResponseBytes?: number };
   /** The web console's built files (apps/console/dist), served at `/console` (F19). Absent = no console. */
   consoleDir?: string;
+  /**
+   * Prometheus metrics: requests counted by operationId and status, and `GET /metrics` (not in
+   * openapi.yaml), for the operator token or `metrics.tokens`. Absent = neither.
+   */
+  metrics?: ConfigApiMetricsOptions;
 }
 
 /** The console's pages run only their own files, talk only to this API, and cannot be framed elsewhere. */
@@ -160,6 +166,10 @@ export function createConfigApi(options: ConfigApiOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (options.metrics) {
+    app.use(requestMetrics(options.metrics.api));
+    app.use(metricsRoute(options.metrics.registry, [options.adminToken, ...(options.metrics.tokens ?? [])]));
+  }
   if (options.consoleDir) app.use(consoleRoutes(options.consoleDir));
   // Each operation that takes a body reads it itself (request-body.ts): only `application/json`,
   // and its 413, 415 and 400 are answers of that operation, checked against the spec as any other.

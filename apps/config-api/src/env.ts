@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allowedTargets, encryptionKey, envVars, parseEnv } from '@herald/runtime';
+import { allowedTargets, encryptionKey, envVars, metricsAccountLabel, parseEnv } from '@herald/runtime';
 
 /** The config-api's configuration, from the environment (documented in the README). */
 export const configApiEnvSchema = z.object({
@@ -36,6 +36,13 @@ export const configApiEnvSchema = z.object({
   HERALD_CONSOLE_DIR: z.string().default(''),
   HERALD_TOPIC_PREFIX: z.string().default(''),
   HERALD_TOPIC_PARTITIONS: envVars.positiveInt(6),
+  /**
+   * A scrape-only token: it may read GET /metrics (as the operator token may) and nothing else.
+   * Give it to Prometheus (`authorization: { credentials: ... }`) instead of the operator token.
+   */
+  HERALD_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Label the per-account metrics with `account` too (cardinality: one series per account). Default false. */
+  HERALD_METRICS_ACCOUNT_LABEL: metricsAccountLabel(),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type ConfigApiEnv = z.infer<typeof configApiEnvSchema>;

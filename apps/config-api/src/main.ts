@@ -7,6 +7,7 @@ import { createLogger, loadPlugins } from '@herald/runtime';
 import { HttpSender, TargetGuard } from '@herald/transport';
 import { readConfigApiEnv, type ConfigApiEnv } from './env.ts';
 import { createConfigApi } from './app.ts';
+import { createConfigApiMetrics } from './metrics-route.ts';
 
 export interface RunningConfigApi {
   port: number;
@@ -18,7 +19,8 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
   const logger = createLogger('herald.config-api', env.LOG_LEVEL);
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-config-api', logger });
-  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY });
+  const metrics = createConfigApiMetrics({ accountLabel: env.HERALD_METRICS_ACCOUNT_LABEL });
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY, onCommand: metrics.app.storeCommand });
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
   await store.init();
   await bus.ensureTopics([topics.events, topics.eventsDlq, topics.config].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
@@ -35,6 +37,7 @@ export async function runConfigApi(env: ConfigApiEnv = readConfigApiEnv()): Prom
     maxBodyBytes: env.HERALD_MAX_BODY_BYTES,
     sender,
     testSettings: { timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS, maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT },
+    metrics: { registry: metrics.app.registry, api: metrics.api, tokens: env.HERALD_METRICS_TOKEN ? [env.HERALD_METRICS_TOKEN] : [] },
     ...(env.HERALD_INGEST_TOKEN ? { ingestToken: env.HERALD_INGEST_TOKEN } : {}),
     ...(env.HERALD_CONSOLE_DIR ? { consoleDir: env.HERALD_CONSOLE_DIR } : {}),
   });

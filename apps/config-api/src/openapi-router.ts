@@ -232,6 +232,8 @@ export function openApiRouter(options: {
   async function answer(op: Operation, handler: OperationHandler, req: Request, res: Response): Promise<void> {
     const isPublic = op.access.includes('public');
     const principal = isPublic ? undefined : await options.authenticate(req);
+    // For the request metrics (app.ts): the calling key's account.
+    if (principal?.kind === 'account') res.locals.account = principal.account;
     if (!isPublic && !principal) throw new HeraldError('HERALD_UNAUTHORIZED', 'Send an API key as Authorization: Bearer <key>');
     if (!allowed(op.access, principal)) {
       throw new HeraldError('HERALD_FORBIDDEN', `This operation needs ${op.access.map((a) => (a === 'admin' || a === 'read' ? `an account key with role ${a}` : `the ${a} token`)).join(' or ')}`);
@@ -289,6 +291,8 @@ export function openApiRouter(options: {
     for (const op of operations.filter((o) => o.path === path)) {
       const handler = options.handlers[op.operationId]!;
       router[op.method as 'get'](expressPath, async (req: Request, res: Response) => {
+        // For the request metrics (app.ts): requests are counted by operation, not by raw path.
+        res.locals.operationId = op.operationId;
         try {
           await answer(op, handler, req, res);
         } catch (err) {

@@ -39,6 +39,7 @@ export function presentWebhook(w: Webhook, plugins: PluginRegistry) {
   return {
     id: w.id, name: w.name, description: w.description ?? '', url: w.url, method: w.method, active: w.active,
     eventTypes: w.eventTypes, ...(w.projects ? { projects: w.projects } : {}), auth: maskAuth(w.auth, plugins), headers,
+    ...(w.secretHeaders && Object.keys(w.secretHeaders).length > 0 ? { secretHeaders: maskConfig(w.secretHeaders, Object.keys(w.secretHeaders)) } : {}),
     secret: 'whsec_********', ...(w.schema ? { schema: w.schema } : {}), dedupWindowSeconds: w.dedupWindowSeconds,
     ...(w.retry ? { retry: w.retry } : {}), ...(w.timeoutMs !== undefined ? { timeoutMs: w.timeoutMs } : {}),
     ...(w.maxConcurrency !== undefined ? { maxConcurrency: w.maxConcurrency } : {}),

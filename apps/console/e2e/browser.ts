@@ -99,7 +99,7 @@ export async function startDevHerald(extraEnv: Record<string, string> = {}): Pro
     LOG_LEVEL: 'warn',
     ...extraEnv,
   });
-  const herald = await startEmbedded(env);
+  const herald = await startEmbedded(env, { memory: true });
   if (!herald.receiverUrl || !herald.demo) {
     await herald.stop();
     throw new Error('herald dev started without its demo receiver or demo account (HERALD_DEV_RECEIVER_PORT=-1, or a HERALD_SEED_FILE without accounts?)');

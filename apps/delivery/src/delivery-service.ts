@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETRY_POLICY, isHeraldError, newId, nextRetryDelayMs, topicNames, type Attempt, type AttemptErrorClass, type Delivery, type DeliveryJob, type PayloadSchema, type TopicNames, type Webhook } from '@herald/core';
 import { decodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { DeliveryOutcome, NewDelivery, Store } from '@herald/store';
-import type { Logger } from '@herald/runtime';
+import type { DeliveryMetrics, Logger } from '@herald/runtime';
 import type { HttpSender, PluginRegistry } from '@herald/transport';
 import { sendAttempt, type AttemptSettings } from '@herald/dispatch';
 import { WorkLimiter } from './work-limiter.ts';
@@ -56,6 +56,8 @@ export interface DeliveryServiceOptions {
   writeBatch?: { maxRecords?: number; maxDelayMs?: number };
   /** Kafka partitions whose batches are handled at once. Default 4. */
   partitionsAtOnce?: number;
+  /** Counts outcomes, attempts, latencies and bulk writes for /metrics (createDeliveryMetrics). Absent = none. */
+  metrics?: DeliveryMetrics;
 }
 
 export interface DeliveryService {
@@ -174,7 +176,7 @@ interface Held {
  * after sustained failure or at once on `410 Gone`.
  */
 export function createDeliveryService(options: DeliveryServiceOptions): DeliveryService {
-  const { bus, store, logger, sender, plugins } = options;
+  const { bus, store, logger, sender, plugins, metrics } = options;
   const topics = options.topics ?? topicNames();
   const settings: AttemptSettings = {
     timeoutMs: options.settings?.timeoutMs ?? 15_000,
@@ -202,6 +204,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     logger,
     ...(options.writeBatch?.maxRecords !== undefined ? { maxBatch: options.writeBatch.maxRecords } : {}),
     ...(options.writeBatch?.maxDelayMs !== undefined ? { maxDelayMs: options.writeBatch.maxDelayMs } : {}),
+    ...(metrics ? { onFlush: (records: number) => metrics.storeBatch(records) } : {}),
   });
   const owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   /** A moving average of how long this instance's sends take, all webhooks together. */
@@ -341,7 +344,8 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
   /** Ends a delivery of a webhook deleted or switched off: `cancelled`, nothing sent. */
   async function cancel(h: Held, webhook: Webhook | null, log: Logger): Promise<void> {
     const lastError = webhook ? (webhook.disabledReason ? `the webhook was disabled: ${webhook.disabledReason}` : 'the webhook is inactive') : 'the webhook was deleted';
-    await settle(h, { status: 'cancelled', attempts: h.delivery.attempts, nextAttemptAt: null, lastError }, undefined, webhook, log);
+    const r = await settle(h, { status: 'cancelled', attempts: h.delivery.attempts, nextAttemptAt: null, lastError }, undefined, webhook, log);
+    if (r.recorded) metrics?.deliveryEnded('cancelled', h.delivery.account);
     log.info('delivery cancelled: webhook gone or inactive');
   }
 
@@ -439,9 +443,15 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       turn.release(took);
     }
     const { gone } = result;
+    metrics?.attemptMade(result.attempt.error?.class, result.attempt.durationMs, delivery.account);
     const settled = await settle(h, result.outcome, result.attempt, webhook, log);
     if (!settled.recorded) return;
     const { outcome } = settled;
+    if (metrics && outcome.status !== 'pending') {
+      metrics.deliveryEnded(outcome.status, delivery.account);
+      // End to end is the event's path to its first success: a resend or replay (attemptLimit) is not.
+      if (outcome.status === 'succeeded' && delivery.attemptLimit === undefined && !delivery.test) metrics.delivered(delivery.event.occurredAt);
+    }
     const a = settled.attempt ?? result.attempt;
     log.debug({ number: a.number, status: outcome.status, httpStatus: a.response?.status, error: a.error?.class, durationMs: a.durationMs }, 'attempt made');
     try {
@@ -525,7 +535,11 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     fresh.forEach((job, i) => {
       const holder = holders[i];
       if (holder !== undefined && holder !== job.deliveryId) {
-        durable.push(writer.write(toNewDelivery(job, now, holder)).then(() => undefined));
+        durable.push(
+          writer.write(toNewDelivery(job, now, holder)).then((r) => {
+            if (r === 'inserted') metrics?.deliveryEnded('suppressed', job.account);
+          }),
+        );
         return;
       }
       const d = toNewDelivery(job, now);

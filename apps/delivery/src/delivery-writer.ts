@@ -11,6 +11,8 @@ export interface DeliveryWriterOptions {
   maxDelayMs?: number;
   /** Wait before retrying a flush that failed; doubles up to 2 s. Default 50 ms. */
   retryDelayMs?: number;
+  /** Told the number of records of each flush that was written (the store-batch metric). */
+  onFlush?: (records: number) => void;
 }
 
 /** What a record came to once it was flushed. */
@@ -38,7 +40,7 @@ interface Pending {
  * as it is: its record resolves `existed`.
  */
 export class DeliveryWriter {
-  readonly #o: Required<Omit<DeliveryWriterOptions, 'store' | 'logger'>> & Pick<DeliveryWriterOptions, 'store' | 'logger'>;
+  readonly #o: Required<Omit<DeliveryWriterOptions, 'store' | 'logger' | 'onFlush'>> & Pick<DeliveryWriterOptions, 'store' | 'logger' | 'onFlush'>;
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -107,6 +109,7 @@ export class DeliveryWriter {
           const r = await store.deliveries.insertMany(group.map((p) => p.delivery), lease);
           for (const id of r.inserted) inserted.add(id);
         }
+        this.#o.onFlush?.(batch.length);
         for (const p of batch) p.resolve(inserted.has(p.delivery.id) ? 'inserted' : 'existed');
         return;
       } catch (err) {

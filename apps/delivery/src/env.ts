@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '@herald/core';
-import { allowedTargets, encryptionKey, envVars, parseEnv } from '@herald/runtime';
+import { allowedTargets, encryptionKey, envVars, metricsAccountLabel, parseEnv } from '@herald/runtime';
 
 /** The delivery app's configuration, from the environment (documented in the README). */
 export const deliveryEnvSchema = z.object({
@@ -57,6 +57,8 @@ export const deliveryEnvSchema = z.object({
   HERALD_RETENTION_DAYS: envVars.nonNegativeInt(30),
   /** Extra transport plugins to load, by package name, comma-separated. */
   HERALD_PLUGINS: envVars.plugins(),
+  /** Label the per-account metrics with `account` too (cardinality: one series per account). Default false. */
+  HERALD_METRICS_ACCOUNT_LABEL: metricsAccountLabel(),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type DeliveryEnv = z.infer<typeof deliveryEnvSchema>;

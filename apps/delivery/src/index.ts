@@ -8,3 +8,4 @@ export * from './webhook-gates.ts';
 export * from './endpoint-health.ts';
 export * from './retention-sweeper.ts';
 export * from './main.ts';
+export * from './delivery-app-metrics.ts';

@@ -2,10 +2,11 @@ import { topicNames } from '@herald/core';
 import { createKafkaBus } from '@herald/bus';
 import { createMongoStore } from '@herald/store';
 import { HttpSender, TargetGuard } from '@herald/transport';
-import { createAppMetrics, createLogger, loadPlugins, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
+import { createLogger, loadPlugins, serviceChecks, startHealthServer, type HealthServer } from '@herald/runtime';
 import { readDeliveryEnv, type DeliveryEnv } from './env.ts';
 import { createDeliveryService, type DeliveryService } from './delivery-service.ts';
 import { createRetentionSweeper } from './retention-sweeper.ts';
+import { createDeliveryAppMetrics } from './delivery-app-metrics.ts';
 
 export interface RunningDelivery {
   service: DeliveryService;
@@ -19,8 +20,10 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
   const topics = topicNames(env.HERALD_TOPIC_PREFIX);
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
   const bus = createKafkaBus({ brokers: env.KAFKA_BROKERS, clientId: 'herald-delivery', logger });
-  const metrics = createAppMetrics('delivery');
-  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY, onCommand: metrics.storeCommand });
+  let countCommand: (name: string) => void = () => undefined;
+  const store = createMongoStore({ uri: env.MONGODB_URI, encryptionKey: env.HERALD_ENCRYPTION_KEY, onCommand: (name) => countCommand(name) });
+  const metrics = createDeliveryAppMetrics({ bus, store, groupId: env.HERALD_DELIVERY_GROUP, deliveriesTopic: topics.deliveries, accountLabel: env.HERALD_METRICS_ACCOUNT_LABEL });
+  countCommand = metrics.app.storeCommand;
   await store.init();
   await bus.ensureTopics([topics.deliveries, topics.deliveriesDlq, topics.config, topics.operations].map((topic) => ({ topic, partitions: env.HERALD_TOPIC_PARTITIONS })));
   const sender = new HttpSender({
@@ -40,6 +43,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     health: { disableAfterFailures: env.HERALD_DISABLE_AFTER_FAILURES, disableAfterMs: env.HERALD_DISABLE_AFTER_MS },
     pollIntervalMs: env.HERALD_RETRY_POLL_MS,
     configCacheMs: env.HERALD_CONFIG_CACHE_TTL_MS,
+    metrics: metrics.delivery,
     settings: {
       timeoutMs: env.HERALD_DELIVERY_TIMEOUT_MS,
       maxResponseBytes: env.HERALD_RESPONSE_BODY_LIMIT,
@@ -53,7 +57,7 @@ export async function runDelivery(env: DeliveryEnv = readDeliveryEnv()): Promise
     port: env.HEALTH_PORT,
     host: env.HOST,
     checks: serviceChecks(bus, store),
-    metrics: metrics.registry,
+    metrics: metrics.app.registry,
   });
   logger.info({ healthPort: health.port }, 'delivery ready');
   const stop = async () => {

@@ -95,12 +95,13 @@ let herald: Embedded;
 const received: ReceivedRequest[] = [];
 let workDir: string;
 
+// herald dev as the README starts it: its data in a data directory (SQLite), here a temporary one.
 beforeAll(async () => {
-  herald = await startEmbedded(parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '0', LOG_LEVEL: 'silent' }), {
+  workDir = await mkdtemp(join(tmpdir(), 'herald-walkthrough-'));
+  herald = await startEmbedded(parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '0', HERALD_DATA_DIR: join(workDir, 'data'), LOG_LEVEL: 'silent' }), {
     logger: silentLogger(),
     onReceived: (r) => received.push(r),
   });
-  workDir = await mkdtemp(join(tmpdir(), 'herald-walkthrough-'));
 });
 afterAll(async () => {
   await herald?.stop();
@@ -186,6 +187,7 @@ describe('docs/api.md', () => {
     expect(first, `the demo receiver got: ${JSON.stringify(received.map((r) => r.body))}`).toBeDefined();
     expect(JSON.parse(first!.body)).toMatchObject({ event_type: 'ticket.closed', entity_id: '1042', result: { ref: 'T-1042', resolution: 'fixed' } });
     expect(first!.headers['webhook-signature']).toMatch(/^v1,/);
+    expect(first!.headers['x-gateway-token']).toBe('gw-t0ken'); // the secret header, beside Basic auth
     expect(toErp.some((r) => r.body === 'Ticket T-1043 was closed (fixed)' && r.headers['content-type'] === 'text/plain')).toBe(true);
   }, RUN_TIMEOUT_MS + 30_000);
 });

@@ -561,6 +561,46 @@ describe.concurrent('through the config-api: deleted webhooks and secrets', () =
     expect(await world.store.deliveries.get(account, id!)).toMatchObject({ status: 'cancelled', nextAttemptAt: null });
   });
 
+  it('sends a secret header beside Basic auth, kept by a PATCH without it, logged masked, encrypted in MongoDB', async () => {
+    const password = `pw-MARKER-${randomBytes(6).toString('hex')}`;
+    const vault = `vault-MARKER-${randomBytes(6).toString('hex')}`;
+    const created = await createWebhook({
+      name: 'Secret header', url: `${receiver.url}/secret-header`, auth: { type: 'basic', username: 'herald-user', password },
+      headers: { 'X-Source': 'herald' }, secretHeaders: { 'X-Vault-Token': vault },
+    });
+    // Changed through the API without sending it: the value stays.
+    const patched = await fetch(`${baseUrl}/v1/webhooks/${created.id}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Secret header (renamed)' }),
+    });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { secretHeaders: unknown }).secretHeaders).toEqual({ 'X-Vault-Token': '********' });
+
+    const [id] = await produceJobs(world, created.id, [event(account, 'evt_secret_header')]);
+    await eventually(async () => (await world.store.deliveries.get(account, id!))?.status === 'succeeded', 'the delivery to succeed', 30_000);
+    // Both attempts (a 401, then a 200) carried it, with the Basic credentials, to the receiver...
+    const got = requestsFor(receiver, id!);
+    expect(got).toHaveLength(2);
+    for (const r of got) {
+      expect(r.headers['x-vault-token']).toBe(vault);
+      expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`herald-user:${password}`).toString('base64')}`);
+      expect(r.headers['x-source']).toBe('herald');
+    }
+    // ... and the log shows it masked, in the store and through the API.
+    const attempts = await world.store.attempts.listForDelivery(account, id!);
+    expect(attempts.map((a) => [a.request.headers['x-vault-token'], a.request.headers.authorization, a.request.headers['x-source']])).toEqual([
+      ['********', '********', 'herald'],
+      ['********', '********', 'herald'],
+    ]);
+    const answers = [created.text, await get(`/v1/webhooks/${created.id}`), await get(`/v1/deliveries/${id}`), await get(`/v1/deliveries/${id}/attempts`)];
+    expect(JSON.parse(answers[2]!).attempts[1].request.headers['x-vault-token']).toBe('********');
+    for (const text of answers) expect(text).not.toContain(vault);
+    // The webhook's document holds it encrypted: neither the name nor the value in clear.
+    const doc = JSON.stringify(await internalMongoConnection(world.store).db!.collection('webhooks').findOne({ _id: created.id as never }));
+    expect(doc).toContain('"secretHeaders":"enc:v1:');
+    expect(doc).not.toContain(vault);
+    expect(doc).not.toContain('X-Vault-Token');
+  });
+
   it('keeps secrets out of the stored documents and out of API answers', async () => {
     const marker = (what: string) => `${what}-MARKER-${randomBytes(6).toString('hex')}`;
     const password = marker('pw');

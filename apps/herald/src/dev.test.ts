@@ -20,6 +20,7 @@ const received: ReceivedRequest[] = [];
 beforeAll(async () => {
   herald = await startEmbedded(parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '0', LOG_LEVEL: 'silent' }), {
     logger: silentLogger(),
+    memory: true,
     onReceived: (r) => received.push(r),
   });
 });
@@ -87,7 +88,7 @@ describe('herald dev (embedded mode) with the shipped seed', () => {
 
 describe('herald dev seed files', () => {
   it('leaves out the demo receiver\'s webhook when the receiver is off, and still creates the account', async () => {
-    const off = await startEmbedded(parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '-1', LOG_LEVEL: 'silent' }), { logger: silentLogger() });
+    const off = await startEmbedded(parseEnv(devEnvSchema, { PORT: '0', HERALD_DEV_RECEIVER_PORT: '-1', LOG_LEVEL: 'silent' }), { logger: silentLogger(), memory: true });
     try {
       expect(off.demo).toMatchObject({ account: 'acc_demo', webhooks: [] });
       const list = await fetch(`${off.apiUrl}/v1/webhooks`, { headers: { authorization: `Bearer ${off.demo!.apiKey}` } });

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { topicNames } from '@herald/core';
-import { createMemoryBus } from '@herald/bus';
-import { createMemoryStore } from '@herald/store';
-import { allowedTargets, createLogger, envVars, loadPlugins, parseEnv, type Logger } from '@herald/runtime';
+import { createMemoryBus, createSqliteBus, type Bus } from '@herald/bus';
+import { createMemoryStore, createSqliteStore, type Store } from '@herald/store';
+import { allowedTargets, createLogger, encryptionKey, envVars, loadPlugins, parseEnv, type Logger } from '@herald/runtime';
 import { HttpSender, TargetGuard } from '@herald/transport';
 import { createConfigApi } from '@herald/config-api';
 import { createMatcher } from '@herald/matcher';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { consoleDistDir } from '@herald/console';
 import { applySeed, readSeedFile } from './seed-file.ts';
 import { startDemoReceiver, type ReceivedRequest } from './demo-receiver.ts';
+import { openDataDir, type DataDir } from './data-dir.ts';
 
 export const DEFAULT_DEV_SEED_FILE = fileURLToPath(new URL('../../../fixtures/dev-webhooks.json', import.meta.url));
 export const DEV_ADMIN_TOKEN = 'herald-dev-admin-token';
@@ -28,6 +29,10 @@ export const devEnvSchema = z.object({
   /** In dev mode the operator token has a well-known default; never use it elsewhere. */
   HERALD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').default(DEV_ADMIN_TOKEN),
   HERALD_SEED_FILE: z.string().default(DEFAULT_DEV_SEED_FILE),
+  /** Where embedded mode keeps its data across restarts (unless `herald dev --memory`). */
+  HERALD_DATA_DIR: z.string().min(1, 'must be a directory path').default('.herald'),
+  /** Encrypts webhook secrets at rest; by default a key made at the first start and kept in HERALD_DATA_DIR. */
+  HERALD_ENCRYPTION_KEY: encryptionKey().optional(),
   /** Port of the demo receiver; 0 picks a free one, -1 turns it off. */
   HERALD_DEV_RECEIVER_PORT: z.coerce.number().int().min(-1).max(65535).default(8090),
   HERALD_DELIVERY_TIMEOUT_MS: envVars.positiveInt(15_000),
@@ -48,6 +53,8 @@ export type DevEnv = z.infer<typeof devEnvSchema>;
 
 export interface Embedded {
   apiUrl: string;
+  /** The data directory, or undefined in memory (`--memory`): nothing is kept. */
+  dataDir?: string;
   receiverUrl?: string;
   adminToken: string;
   /** The seed's first account and an admin API key minted for it at this start. */
@@ -55,18 +62,38 @@ export interface Embedded {
   stop(): Promise<void>;
 }
 
+export interface EmbeddedOptions {
+  logger?: Logger;
+  onReceived?: (r: ReceivedRequest) => void;
+  /** Keep everything in memory (`herald dev --memory`): nothing survives a stop. Default false. */
+  memory?: boolean;
+}
+
 /**
- * Embedded mode (F21): the config-api, the matcher and the delivery engine in one process,
- * over the in-memory bus and the in-process store. No Kafka, no MongoDB.
+ * Embedded mode (F21): the config-api, the matcher and the delivery engine in one process. No
+ * Kafka, no MongoDB: the bus and the store are SQLite files in HERALD_DATA_DIR (see data-dir.ts),
+ * so accounts, keys, webhooks, the log, pending retries and de-duplication claims survive a
+ * restart, and an event answered 202 survives a kill; or, with `memory`, in memory.
  */
-export async function startEmbedded(
-  env: DevEnv = parseEnv(devEnvSchema),
-  hooks: { logger?: Logger; onReceived?: (r: ReceivedRequest) => void } = {},
-): Promise<Embedded> {
+export async function startEmbedded(env: DevEnv = parseEnv(devEnvSchema), hooks: EmbeddedOptions = {}): Promise<Embedded> {
   const logger = hooks.logger ?? createLogger('herald.dev', env.LOG_LEVEL);
   const topics = topicNames();
-  const bus = createMemoryBus();
-  const store = createMemoryStore();
+  let dataDir: DataDir | undefined;
+  let bus: Bus;
+  let store: Store;
+  if (hooks.memory) {
+    bus = createMemoryBus();
+    store = createMemoryStore();
+  } else {
+    dataDir = openDataDir(env.HERALD_DATA_DIR, env.HERALD_ENCRYPTION_KEY);
+    store = createSqliteStore({ path: dataDir.storePath, encryptionKey: dataDir.encryptionKey });
+    try {
+      bus = createSqliteBus({ path: dataDir.busPath });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   await store.init();
   await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
 
@@ -85,8 +112,11 @@ export async function startEmbedded(
   // The seed's webhook URLs can name the demo receiver as ${HERALD_DEV_RECEIVER_URL}; with the
   // receiver off, those webhooks are left out.
   const seed = await readSeedFile(env.HERALD_SEED_FILE, { HERALD_DEV_RECEIVER_URL: receiver?.url }, { omitUnset: true });
-  if (seed.omitted.length > 0) logger.warn({ webhooks: seed.omitted }, 'seed webhooks left out: they point at the demo receiver, which is off (HERALD_DEV_RECEIVER_PORT=-1)');
-  await applySeed(store, seed);
+  // A data directory is seeded at its first start only: later starts keep what was changed.
+  if (!dataDir || dataDir.fresh) {
+    if (seed.omitted.length > 0) logger.warn({ webhooks: seed.omitted }, 'seed webhooks left out: they point at the demo receiver, which is off (HERALD_DEV_RECEIVER_PORT=-1)');
+    await applySeed(store, seed);
+  }
 
   const sender = new HttpSender({ guard: new TargetGuard({ allowedTargets: env.HERALD_ALLOWED_TARGETS }) });
   const plugins = await loadPlugins(env.HERALD_PLUGINS);
@@ -123,17 +153,25 @@ export async function startEmbedded(
 
   // An admin key for the seed's first account, minted through the API as an operator would, so
   // that the account's webhooks, log and Test button can be used at once (API and console).
+  // With a data directory, the key of an earlier start is shown again while it still works.
   let demo: Embedded['demo'];
   const first = seed.accounts[0];
-  if (first) {
-    const res = await fetch(`${apiUrl}/v1/api-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${env.HERALD_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ account: first.id, role: 'admin', name: 'herald dev' }),
-    });
-    if (res.status !== 201) throw new Error(`herald dev could not mint an API key for ${first.id}: ${res.status} ${await res.text()}`);
-    const created = (await res.json()) as { key: string };
-    demo = { account: first.id, apiKey: created.key, webhooks: seed.webhooks.filter((w) => w.account === first.id).map((w) => w.id) };
+  if (first && (await store.accounts.get(first.id))) {
+    let apiKey = dataDir?.readDemoKey();
+    if (apiKey && !(await keyWorksFor(apiUrl, apiKey, first.id))) apiKey = undefined;
+    if (!apiKey) {
+      const res = await fetch(`${apiUrl}/v1/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.HERALD_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ account: first.id, role: 'admin', name: 'herald dev' }),
+      });
+      if (res.status !== 201) throw new Error(`herald dev could not mint an API key for ${first.id}: ${res.status} ${await res.text()}`);
+      apiKey = ((await res.json()) as { key: string }).key;
+      dataDir?.writeDemoKey(apiKey);
+    }
+    const webhooks: string[] = [];
+    for (const w of seed.webhooks) if (w.account === first.id && (await store.webhooks.get(first.id, w.id))) webhooks.push(w.id);
+    demo = { account: first.id, apiKey, webhooks };
   }
 
   return {
@@ -141,6 +179,7 @@ export async function startEmbedded(
     ...(receiver ? { receiverUrl: receiver.url } : {}),
     ...(demo ? { demo } : {}),
     adminToken: env.HERALD_ADMIN_TOKEN,
+    ...(dataDir ? { dataDir: dataDir.dir } : {}),
     async stop() {
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -159,7 +198,9 @@ export async function startEmbedded(
 export function devBanner(e: Embedded): string {
   return [
     '',
-    `Herald is running in embedded mode (no Kafka, no MongoDB; data lives in memory).`,
+    e.dataDir
+      ? `Herald is running in embedded mode (no Kafka, no MongoDB; data kept in ${e.dataDir}, HERALD_DATA_DIR).`
+      : `Herald is running in embedded mode (no Kafka, no MongoDB; in memory: nothing is kept after it stops).`,
     `  API:            ${e.apiUrl}   (operator token: ${e.adminToken})`,
     `  Console:        ${e.apiUrl}/console/`,
     e.demo ? `  Demo account:   ${e.demo.account}   (admin API key: ${e.demo.apiKey})` : '',
@@ -178,4 +219,12 @@ export function devBanner(e: Embedded): string {
     'Ctrl-C stops it.',
     '',
   ].join('\n');
+}
+
+/** True when `key` is an admin key of `account` that the API still accepts (not revoked). */
+async function keyWorksFor(apiUrl: string, key: string, account: string): Promise<boolean> {
+  const res = await fetch(`${apiUrl}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+  if (res.status !== 200) return false;
+  const me = (await res.json()) as { kind?: string; accountId?: string; role?: string };
+  return me.kind === 'account' && me.accountId === account && me.role === 'admin';
 }

@@ -10,7 +10,9 @@ import { applySeed, readSeedFile } from './seed-file.ts';
 const USAGE = `Usage: herald <command>
 
 Commands:
-  dev          everything in one process, no Kafka and no MongoDB (embedded mode)
+  dev          everything in one process, no Kafka and no MongoDB (embedded mode); its data is kept
+               in HERALD_DATA_DIR (.herald/) across restarts
+  dev --memory the same, in memory: nothing is kept
   config-api   the REST API and the event intake (needs KAFKA_BROKERS, MONGODB_URI, HERALD_ADMIN_TOKEN)
   matcher      matches events to webhooks (needs KAFKA_BROKERS, MONGODB_URI)
   delivery     sends, retries and logs deliveries (needs KAFKA_BROKERS, MONGODB_URI)
@@ -40,7 +42,14 @@ export async function run(argv: string[]): Promise<void> {
   const command = argv[0];
   switch (command) {
     case 'dev': {
-      const embedded = await startEmbedded(parseEnv(devEnvSchema));
+      const flags = argv.slice(1);
+      const unknown = flags.filter((f) => f !== '--memory');
+      if (unknown.length > 0) {
+        process.stderr.write(`herald dev: unknown option ${unknown.map((f) => `"${f}"`).join(', ')} (only --memory)\n\n${USAGE}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const embedded = await startEmbedded(parseEnv(devEnvSchema), { memory: flags.includes('--memory') });
       process.stdout.write(devBanner(embedded));
       onShutdown(createLogger('herald.dev'), embedded.stop);
       return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encryptionKey, envVars, parseEnv } from '@herald/runtime';
+import { encryptionKey, envVars, metricsAccountLabel, parseEnv } from '@herald/runtime';
 
 /** The matcher's configuration, from the environment (documented in the README). */
 export const matcherEnvSchema = z.object({
@@ -23,6 +23,8 @@ export const matcherEnvSchema = z.object({
   HERALD_CONFIG_CACHE_TTL_MS: envVars.nonNegativeInt(30_000),
   /** Event data that fails its event type's JSON Schema: `reject` (to herald.events.dlq) or `flag` (matched anyway). */
   HERALD_EVENT_VALIDATION: z.enum(['reject', 'flag']).default('reject'),
+  /** Label the per-account metrics with `account` too (cardinality: one series per account). Default false. */
+  HERALD_METRICS_ACCOUNT_LABEL: metricsAccountLabel(),
   LOG_LEVEL: envVars.logLevel(),
 });
 export type MatcherEnv = z.infer<typeof matcherEnvSchema>;

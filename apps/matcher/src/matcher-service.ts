@@ -1,7 +1,7 @@
 import { entityKey, topicNames, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { Store } from '@herald/store';
-import { EventDataValidator, TtlCache, type Logger } from '@herald/runtime';
+import { EventDataValidator, TtlCache, type Logger, type MatcherEventResult, type MatcherMetrics } from '@herald/runtime';
 import { AccountPlans } from './account-plans.ts';
 import { matchEvent } from './match-event.ts';
 
@@ -14,6 +14,8 @@ export interface MatcherOptions {
   cacheTtlMs?: number;
   /** Event data that fails its event type's JSON Schema: `reject` (to the DLQ) or `flag` (matched anyway). Default reject. */
   eventValidation?: 'reject' | 'flag';
+  /** Counts events by result for /metrics (createMatcherMetrics). Absent = none. */
+  metrics?: MatcherMetrics;
 }
 
 export interface Matcher {
@@ -63,21 +65,27 @@ export function createMatcher(options: MatcherOptions): Matcher {
   async function handleBatch(batch: Batch): Promise<void> {
     const jobs: OutgoingMessage[] = [];
     const dead: OutgoingMessage[] = [];
+    /** What each event came to, counted once the batch's output is acknowledged. */
+    const results: { result: MatcherEventResult; account: string | undefined; jobs: number }[] = [];
     for (const m of batch.messages) {
       const checked = await readEvent(m.value);
       if ('event' in checked) {
         // An archived event type is switched off: its events are taken in and go to no webhook.
         if ((await typeCache.get(checked.event.type))?.archived) {
           logger.debug({ eventId: checked.event.id, type: checked.event.type }, 'event of an archived type: matched to nothing');
+          results.push({ result: 'archived_type', account: checked.event.account, jobs: 0 });
           continue;
         }
         const plan = await cache.get(checked.event.account);
-        for (const job of matchEvent(checked.event, plan)) {
+        const matched = matchEvent(checked.event, plan);
+        for (const job of matched) {
           jobs.push({ key: entityKey(checked.event), value: encodeJson(job), headers: { 'herald-event-id': checked.event.id } });
         }
+        results.push({ result: matched.length > 0 ? 'matched' : 'no_match', account: checked.event.account, jobs: matched.length });
         continue;
       }
       const { errors } = checked;
+      results.push({ result: 'dlq', account: undefined, jobs: 0 });
       logger.warn({ topic: m.topic, partition: m.partition, offset: m.offset, errors }, 'invalid event sent to the dead-letter topic');
       dead.push({
         key: m.key,
@@ -93,6 +101,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
       jobs.length > 0 ? bus.publish(topics.deliveries, jobs) : undefined,
       dead.length > 0 ? bus.publish(topics.eventsDlq, dead) : undefined,
     ]);
+    for (const r of results) options.metrics?.event(r.result, r.account, r.jobs);
     logger.debug({ partition: batch.partition, events: batch.messages.length, jobs: jobs.length, dead: dead.length }, 'batch matched');
   }
 

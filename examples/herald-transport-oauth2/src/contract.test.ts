@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { TargetGuard } from '@herald/transport';
-import { pluginContract } from '@herald/transport/testing';
-import { createOAuth2Plugin, type OAuth2Config } from './index.ts';
+import { TargetGuard } from '@herald/plugin-kit';
+import { pluginContract } from '@herald/plugin-kit/testing';
+import { createOAuth2Plugin, type OAuth2Config } from '@acme/herald-transport-oauth2';
 import { startTokenServer, type TokenServer } from './testing/token-server.ts';
 
 // The published plugin wants https token URLs and refuses loopback ones (unless allow-listed);

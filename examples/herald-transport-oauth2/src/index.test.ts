@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MASK, maskConfig, maskHeaders, PluginRegistry, TargetGuard } from '@herald/transport';
-import { applyPlugin, configErrors, sampleContext, sampleRequest } from '@herald/transport/testing';
-import defaultPlugin, { createOAuth2Plugin, MemoryTokenCache, OAuth2TokenError, plugin as namedPlugin, type OAuth2Config, type OAuth2PluginOptions } from './index.ts';
+import { MASK, maskConfig, maskHeaders, PluginRegistry, TargetGuard } from '@herald/plugin-kit';
+import { applyPlugin, configErrors, sampleContext, sampleRequest } from '@herald/plugin-kit/testing';
+import defaultPlugin, { createOAuth2Plugin, MemoryTokenCache, OAuth2TokenError, plugin as namedPlugin, type OAuth2Config, type OAuth2PluginOptions } from '@acme/herald-transport-oauth2';
 import { startTokenServer, type TokenServer } from './testing/token-server.ts';
 
 const SECRET = 's3cr3t p@ss:wörd';

@@ -3,10 +3,10 @@
  * delivery, the plugin gets an access token from the receiver's token endpoint — from its
  * cache while the token is fresh — and sends it as `Authorization: Bearer <token>` (RFC 6750).
  *
- * A third-party transport plugin: it depends only on the public contract of `@herald/transport`.
+ * A third-party transport plugin: it depends only on `@herald/plugin-kit`, the package Herald publishes for plugin authors.
  */
 import { createHash } from 'node:crypto';
-import { defineTransportPlugin, TargetGuard, type TransportPlugin } from '@herald/transport';
+import { defineTransportPlugin, TargetGuard, type TransportPlugin } from '@herald/plugin-kit';
 import { MemoryTokenCache, type CachedToken, type TokenCache } from './token-cache.ts';
 
 export { MemoryTokenCache, type CachedToken, type TokenCache };
@@ -31,7 +31,7 @@ export interface OAuth2Config {
 
 /**
  * Decides whether a token URL may be connected to. Herald's SSRF guard (`TargetGuard` of
- * `@herald/transport`) has this shape.
+ * `@herald/plugin-kit`) has this shape.
  */
 export interface TokenUrlGuard {
   check(url: string): Promise<{ allowed: true } | { allowed: false; reason: string }>;

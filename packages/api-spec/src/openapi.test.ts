@@ -261,7 +261,7 @@ describe('openapi.yaml', () => {
 
   it('closes every object of every request body (additionalProperties: false)', () => {
     // Free-form on purpose: a third-party plugin's config (validated by the plugin's own schema).
-    const open = new Set(['#/components/schemas/PluginAuth']);
+    const open = new Set(['#/components/schemas/WebhookAuthPlugin']);
     const seen = new Set<Json>();
     const visit = (node: Json, at: string): void => {
       if (!node || typeof node !== 'object' || seen.has(node)) return;
@@ -373,7 +373,7 @@ describe('openapi.yaml', () => {
       expect((member.required ?? []).filter((r: string) => r !== 'type').sort(), p.id).toEqual([...(config.required ?? [])].sort());
       expect(member.additionalProperties, p.id).toBe(config.additionalProperties);
     }
-    const pluginAuth = spec.components.schemas.PluginAuth;
+    const pluginAuth = spec.components.schemas.WebhookAuthPlugin;
     expect(pluginAuth.properties.type.not.enum.sort()).toEqual(['basic', 'bearer', 'headers', 'none']);
     // The webhook's own headers follow the same naming rules as the headers plugin.
     const headers = (headersAuth.configSchema as Json).properties.headers;
@@ -381,6 +381,11 @@ describe('openapi.yaml', () => {
     expect(webhookHeaders.propertyNames).toEqual(headers.propertyNames);
     expect(webhookHeaders.additionalProperties).toEqual(headers.additionalProperties);
     expect(webhookHeaders.maxProperties).toBe(headers.maxProperties);
+    // ... and so do its secret headers.
+    const secretHeaders = spec.components.schemas.WebhookSecretHeaders;
+    expect(secretHeaders.propertyNames).toEqual(headers.propertyNames);
+    expect(secretHeaders.additionalProperties).toEqual(headers.additionalProperties);
+    expect(secretHeaders.maxProperties).toBe(headers.maxProperties);
   });
 
   it('documents an intake example that Herald accepts', () => {
@@ -404,5 +409,126 @@ describe('openapi.yaml', () => {
     const a = loadSpec();
     a.info.title = 'changed';
     expect(loadSpec().info.title).toBe('Herald API');
+  });
+});
+
+/**
+ * What client generators need of the spec (issue 13), checked here in a second; the integration
+ * test generators.int.test.ts runs the generators themselves (openapi-generator-cli for Python
+ * and Go, @hey-api/openapi-ts for TypeScript).
+ */
+describe('openapi.yaml, as client generators read it', () => {
+  /** Every schema of the document, with where it is (examples and x- extensions skipped). */
+  const schemas: { at: string; node: Json }[] = [];
+  const walk = (node: unknown, at: string, isSchema: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}/${i}`, isSchema));
+    if (isSchema) schemas.push({ at, node: node as Json });
+    for (const [k, v] of Object.entries(node as Json)) {
+      if (k === 'example' || k === 'examples' || k.startsWith('x-')) continue;
+      if (isSchema && (k === 'properties' || k === 'patternProperties')) {
+        for (const [name, s] of Object.entries<Json>(v)) walk(s, `${at}/${k}/${name}`, true);
+        continue;
+      }
+      const child = k === 'schema' || (isSchema && ['items', 'additionalProperties', 'not', 'propertyNames', 'oneOf', 'anyOf', 'allOf', 'if', 'then', 'else', 'contains'].includes(k));
+      if (isSchema && k === 'default') continue;
+      walk(v, `${at}/${k}`, child);
+    }
+  };
+  walk(spec.paths, '#/paths', false);
+  for (const [name, s] of Object.entries<Json>(spec.components.schemas)) walk(s, `#/components/schemas/${name}`, true);
+  walk(spec.components.parameters, '#/components/parameters', false);
+  walk(spec.components.responses, '#/components/responses', false);
+
+  it('finds the schemas', () => {
+    expect(schemas.length).toBeGreaterThan(300);
+    expect(schemas.some((s) => s.at === '#/components/schemas/Delivery/properties/test')).toBe(true);
+  });
+
+  it('gives each titled schema its own title (openapi-python-client names classes by title, and drops both of a pair)', () => {
+    const byTitle = new Map<string, string[]>();
+    for (const { at, node } of schemas) if (typeof node.title === 'string') byTitle.set(node.title, [...(byTitle.get(node.title) ?? []), at]);
+    const shared = [...byTitle].filter(([, at]) => at.length > 1);
+    expect(shared).toEqual([]);
+  });
+
+  it("writes a null as one of a field's types, never a schema that is only null (openapi-generator's Python crashes on it, its Go makes a type nil)", () => {
+    const onlyNull = schemas.filter(({ at, node }) => node.type === 'null' && !/\/(oneOf|anyOf)\/\d+$/.test(at)).map((s) => s.at);
+    expect(onlyNull).toEqual([]);
+    // The attempt list's cursor is a NextCursor, as every list's is (its value is always null).
+    expect(spec.components.schemas.AttemptList.properties.nextCursor.$ref).toBe('#/components/schemas/NextCursor');
+    expect(spec.components.schemas.NextCursor.type).toEqual(['string', 'null']);
+  });
+
+  it('has no boolean const (openapi-generator makes it the string enum "true"), so `test` is a plain boolean', () => {
+    expect(schemas.filter(({ node }) => node.type === 'boolean' && 'const' in node).map((s) => s.at)).toEqual([]);
+    expect(spec.components.schemas.Delivery.properties.test).toMatchObject({ type: 'boolean' });
+  });
+
+  it("puts no object default on a oneOf (openapi-generator's Go writes it as code that does not compile)", () => {
+    const bad = schemas.filter(({ node }) => node.default !== null && typeof node.default === 'object' && !Array.isArray(node.default) && (node.oneOf || node.anyOf || deref(node).oneOf || deref(node).anyOf));
+    expect(bad.map((s) => s.at)).toEqual([]);
+  });
+
+  it("names no schema as a generator names its own types (openapi-generator's Go has a BasicAuth; Python and hey-api theirs)", () => {
+    const taken = [
+      // openapi-generator, Go client
+      'APIClient', 'APIKey', 'APIResponse', 'BasicAuth', 'Configuration', 'GenericOpenAPIError', 'MappedNullable', 'ServerConfiguration', 'ServerConfigurations', 'ServerVariable',
+      // openapi-generator, Python client
+      'ApiClient', 'ApiResponse', 'ApiException', 'OpenApiException', 'RESTClientObject', 'RESTResponse',
+      // @hey-api/openapi-ts
+      'Client', 'ClientOptions', 'Options', 'Config',
+    ];
+    const names = Object.keys(spec.components.schemas);
+    expect(names.filter((n) => taken.includes(n) || /^Nullable[A-Z]/.test(n))).toEqual([]);
+  });
+
+  it('names the value of a string enum or const without a letter or digit (x-enum-varnames), so generators can name it', () => {
+    const unnamed = schemas.filter(({ node }) => {
+      const values: unknown[] = node.enum ?? ('const' in node ? [node.const] : []);
+      return values.some((v) => typeof v === 'string' && !/[A-Za-z0-9]/.test(v)) && !Array.isArray(node['x-enum-varnames']);
+    });
+    expect(unnamed.map((s) => s.at)).toEqual([]);
+    expect(spec.components.schemas.MaskedSecret['x-enum-varnames']).toEqual(['MASKED']);
+  });
+
+  it('uses no allOf (generators that merge one lose its nullable fields); DeliveryDetail is a Delivery, event and attempts written out', () => {
+    expect(schemas.filter(({ node }) => node.allOf).map((s) => s.at)).toEqual([]);
+    const delivery = spec.components.schemas.Delivery;
+    const detail = spec.components.schemas.DeliveryDetail;
+    expect(detail.properties).toEqual({ ...delivery.properties, event: detail.properties.event, attempts: detail.properties.attempts });
+    expect(detail.required).toEqual([...delivery.required, 'event', 'attempts']);
+    expect(detail.properties.event.$ref).toBe('#/components/schemas/DeliveryEvent');
+  });
+
+  it("lets a third-party plugin's settings match no built-in auth form, with a pattern every regex engine reads (no lookahead)", () => {
+    const type = spec.components.schemas.WebhookAuthPlugin.properties.type;
+    expect(type.pattern).not.toMatch(/\(\?[=!<]/);
+    expect(type.pattern).not.toContain(','); // Go's validator tags split on commas
+    const re = new RegExp(type.pattern, 'u');
+    const builtIn = ['none', 'basic', 'bearer', 'headers'];
+    expect(type.not.enum.sort()).toEqual([...builtIn].sort());
+    const isPluginId = (s: string) => /^[a-z0-9][a-z0-9-]*$/.test(s) && !builtIn.includes(s);
+    // Every string up to 4 characters over the letters that matter, and each built-in id with
+    // one character added, changed or cut, anywhere.
+    const alphabet = 'nobeasicrhd-0zA_';
+    const cases = new Set<string>(['oauth2', 'aws-sigv4', 'hmac', 'x', 'headers-v2', 'nonebasic', '-none', 'Basic', 'bearer ', 'a'.repeat(100)]);
+    const all = (prefix: string, n: number): void => {
+      cases.add(prefix);
+      if (n > 0) for (const c of alphabet) all(prefix + c, n - 1);
+    };
+    all('', 4);
+    for (const w of builtIn) {
+      for (let i = 0; i <= w.length; i++) {
+        cases.add(w.slice(0, i));
+        for (const c of alphabet) {
+          cases.add(w.slice(0, i) + c + w.slice(i));
+          cases.add(w.slice(0, i) + c + w.slice(i + 1));
+        }
+      }
+    }
+    const wrong = [...cases].filter((s) => re.test(s) !== isPluginId(s));
+    expect(wrong).toEqual([]);
+    expect(cases.size).toBeGreaterThan(60_000);
   });
 });

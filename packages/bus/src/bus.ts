@@ -1,8 +1,9 @@
 /**
- * The message bus contract. Two implementations pass the same contract suite
- * (`./bus.contract.ts`): Kafka (kafkajs, production) and in-memory (embedded mode, unit tests).
+ * The message bus contract. Three implementations pass the same contract suite
+ * (`./bus.contract.ts`): Kafka (kafkajs, production), SQLite (embedded mode, durable) and
+ * in-memory (`herald dev --memory`, unit tests).
  *
- * Semantics both honour:
+ * Semantics all honour:
  * - `publish` resolves only once every message is durably acknowledged (Kafka: acks=all).
  * - Messages with the same key keep their order (they share a partition).
  * - A consumer group receives each message at least once; a batch's offsets are committed
@@ -60,8 +61,16 @@ export interface TopicSpec {
   partitions: number;
 }
 
+/** How far a consumer group is behind on one partition. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Messages after the group's committed offset (all of them if it committed none): the partition's end offset minus the committed one. */
+  lag: number;
+}
+
 export interface Bus {
-  readonly kind: 'kafka' | 'memory';
+  readonly kind: 'kafka' | 'memory' | 'sqlite';
   /** Creates the topics that do not exist yet (existing ones are left as they are). */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
@@ -70,6 +79,11 @@ export interface Bus {
    * (with `fromBeginning: false`, what is published after it resolved is delivered).
    */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * The group's lag on every partition of `topics` (for the consumer-lag metric, read at scrape
+   * time). Optional: a bus without it reports no lag. Throws when the bus cannot be reached.
+   */
+  consumerLag?(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   /** Throws when the bus cannot be reached (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

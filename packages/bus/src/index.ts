@@ -3,6 +3,7 @@ export type {
   Bus,
   ConsumedMessage,
   OutgoingMessage,
+  PartitionLag,
   SubscribeOptions,
   Subscription,
   TopicSpec,
@@ -12,3 +13,4 @@ export { createKafkaBus, CONSUMER_DEFAULTS, type KafkaBusOptions } from './kafka
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
 export { decodeJson, encodeJson } from './json-codec.ts';
 export { partitionForKey } from './key-partition.ts';
+export { createSqliteBus, type SqliteBusOptions } from './sqlite/sqlite-bus.ts';

@@ -12,7 +12,7 @@ import type {
   Producer,
 } from 'kafkajs';
 import { abortableDelay } from './abortable-delay.ts';
-import type { Bus, ConsumedMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
+import type { Bus, ConsumedMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import type { BusLogger } from './bus-logger.ts';
 import { isKafkaErrorOf } from './kafka-errors.ts';
 import { LazyClient } from './lazy-client.ts';
@@ -365,6 +365,25 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
 
     subscribe,
+
+    async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+      assertOpen();
+      const client = await admin.get();
+      const names = [...new Set(topics)];
+      const [committed, ends] = await Promise.all([
+        client.fetchOffsets({ groupId, topics: names.map(onBroker) }),
+        Promise.all(names.map((t) => client.fetchTopicOffsets(onBroker(t)))),
+      ]);
+      return names.flatMap((topic, i) => {
+        const group = committed.find((c) => c.topic === onBroker(topic));
+        return ends[i]!.map((end) => {
+          const offset = Number(group?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1');
+          // No commit yet (-1): the whole partition is still to be read.
+          const from = offset >= 0 ? offset : Number(end.low);
+          return { topic, partition: end.partition, lag: Math.max(0, Number(end.high) - from) };
+        });
+      });
+    },
 
     async ping(): Promise<void> {
       assertOpen();

@@ -32,6 +32,12 @@ export interface Webhook {
   projects?: string[];
   auth: WebhookAuth;
   headers: Record<string, string>;
+  /**
+   * Extra request headers whose values are secrets, name → value, beside `headers` and whatever
+   * the auth plugin sets: write-only at the API, masked in the delivery log, encrypted at rest
+   * with the store's key. No name is both here and in `headers`. Absent = none.
+   */
+  secretHeaders?: Record<string, string>;
   /** Standard Webhooks signing secret, `whsec_…`. */
   secret: string;
   /**

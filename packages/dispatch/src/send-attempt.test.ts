@@ -73,6 +73,24 @@ describe('sendAttempt', () => {
     expect(JSON.stringify(attempt)).not.toContain(Buffer.from('ops@example.com:s3cret!').toString('base64'));
   });
 
+  it('sends the webhook\'s secret headers beside Basic auth and its plain headers, and logs them masked', async () => {
+    const plugins = await loadPlugins();
+    const w = webhook({ secretHeaders: { 'X-Vault-Token': 'vault-value-0042', 'Webhook-Id': 'forged' } });
+    const { attempt } = await sendAttempt(delivery(), w, { sender, plugins, settings, loadSchema });
+    const got = receiver.received.at(-1)!;
+    expect(got.headers['x-vault-token']).toBe('vault-value-0042');
+    expect(got.headers['x-custom']).toBe('yes');
+    expect(got.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.com:s3cret!').toString('base64')}`);
+    expect(got.headers['webhook-id']).toBe('dlv_1'); // a name Herald sets is never replaced
+    expect(attempt.request.headers).toMatchObject({ 'x-vault-token': '********', authorization: '********', 'x-custom': 'yes', 'webhook-id': 'dlv_1' });
+    expect(JSON.stringify(attempt)).not.toContain('vault-value-0042');
+
+    // masked also when the auth plugin fails before anything is sent
+    const failed = await sendAttempt(delivery(), { ...w, auth: { type: 'oauth2' } }, { sender, plugins, settings, loadSchema });
+    expect(failed.attempt.error?.class).toBe('plugin');
+    expect(failed.attempt.request.headers['x-vault-token']).toBe('********');
+  });
+
   it('schedules a retry after a failure, then fails when the schedule is used up', async () => {
     const plugins = await loadPlugins();
     const now = new Date('2026-11-25T00:00:00Z');

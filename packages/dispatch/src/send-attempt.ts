@@ -52,7 +52,8 @@ function failure(cls: AttemptErrorClass, message: string) {
 
 /**
  * One attempt of a delivery: render the payload, build the request (Herald's headers, the
- * webhook's headers, the transport plugin's authentication, the Standard Webhooks signature),
+ * webhook's headers and secret headers, the transport plugin's authentication, the Standard
+ * Webhooks signature),
  * send it, and say what the delivery's state is next. It writes nothing: the caller logs the
  * attempt and records the outcome.
  *
@@ -88,11 +89,15 @@ export async function sendAttempt(
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(webhook.headers ?? {})) if (!RESERVED_HEADERS.has(k.toLowerCase())) headers[k.toLowerCase()] = v;
+    // The webhook's secret headers: sent as its plain ones are, masked in the log whatever the plugin.
+    const ownSecret = Object.keys(webhook.secretHeaders ?? {}).map((k) => k.toLowerCase()).filter((k) => !RESERVED_HEADERS.has(k));
+    for (const [k, v] of Object.entries(webhook.secretHeaders ?? {})) if (!RESERVED_HEADERS.has(k.toLowerCase())) headers[k.toLowerCase()] = v;
     request.headers = headers;
+    secretHeaders = ownSecret;
     try {
       const plugin = deps.plugins.get(webhook.auth.type);
       const { type: _t, ...config } = webhook.auth;
-      secretHeaders = plugin.secretHeaders(config);
+      secretHeaders = [...ownSecret, ...plugin.secretHeaders(config)];
       request = await plugin.apply(request, config, { webhookId: webhook.id, account: webhook.account });
     } catch (err) {
       error = failure('plugin', `the ${webhook.auth.type} authentication failed: ${(err as Error).message}`);

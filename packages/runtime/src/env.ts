@@ -40,7 +40,28 @@ export const envVars = {
       .string()
       .default('')
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /** A yes/no setting: `true`/`false` (also `1`/`0`, `yes`/`no`, any case); anything else stops start-up naming it. */
+  flag: (dflt: boolean) =>
+    z
+      .string()
+      .default(String(dflt))
+      .transform((s, ctx) => {
+        const v = s.trim().toLowerCase();
+        if (['true', '1', 'yes'].includes(v)) return true;
+        if (['false', '0', 'no', ''].includes(v)) return false;
+        ctx.addIssue({ code: 'custom', message: `must be true or false, not "${s}"` });
+        return z.NEVER;
+      }),
 };
+
+/**
+ * HERALD_METRICS_ACCOUNT_LABEL: label the per-account metrics (deliveries, attempts, matcher
+ * events, API requests) with `account` too. Default false: one series per account is a
+ * cardinality the operator opts into.
+ */
+export function metricsAccountLabel() {
+  return envVars.flag(false);
+}
 
 /**
  * HERALD_ALLOWED_TARGETS: the exceptions to the SSRF guard (F15), comma-separated CIDRs, IPs and

@@ -7,3 +7,7 @@ export * from './app-main.ts';
 export * from './event-data-validator.ts';
 export * from './ttl-cache.ts';
 export * from './metrics.ts';
+export * from './delivery-metrics.ts';
+export * from './matcher-metrics.ts';
+export * from './api-metrics.ts';
+export * from './scrape-gauges.ts';

@@ -21,6 +21,10 @@ storeContract('mongodb', async (options) => {
   return {
     store: createMongoStore({ uri: mongoUri(), dbName, ...options }),
     reopen: async (other) => createMongoStore({ uri: mongoUri(), dbName, ...other }),
+    rawWebhook: async (s, account, id) => {
+      const doc = await internalMongoConnection(s).db!.collection('webhooks').findOne({ _id: id as never, account });
+      return doc === null ? null : JSON.stringify(doc);
+    },
     cleanup: () => dropDatabase(dbName),
   };
 });

@@ -131,6 +131,14 @@ export interface DeliveryRepository {
    */
   claimDueAcrossAccounts(owner: string, leaseMs: number, limit: number, now?: Date): Promise<Delivery[]>;
   /**
+   * The retry backlog, for the metric of it (read at scrape time): pending deliveries that will
+   * be attempted again, `due` (claimable at `now`: due, and not leased) and `scheduled` (later;
+   * leased ones included). Cheap: the MongoDB store counts its small `delivery_queue`, never the
+   * log (so a delivery cancelled while pending counts until it comes due). Optional: a store
+   * without it reports no backlog.
+   */
+  backlog?(now?: Date): Promise<{ due: number; scheduled: number }>;
+  /**
    * Records the outcome of an attempt and releases the lease. Fenced: it applies only while
    * `owner` still holds the lease it claimed; returns false (and changes nothing) otherwise.
    * A cancelled delivery has no holder any more: completing it returns false.

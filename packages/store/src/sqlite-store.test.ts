@@ -36,6 +36,10 @@ storeContract('sqlite', async (options) => {
       store: createSqliteStore({ path, ...options }),
       // Another connection to the same file, as a restart with other options opens it.
       reopen: async (other) => createSqliteStore({ path, ...other }),
+      rawWebhook: async (s, account, id) => {
+        const row = internalSqliteDatabase(s).prepare('SELECT * FROM webhooks WHERE account = ? AND id = ?').get(account, id);
+        return row === undefined ? null : JSON.stringify(row);
+      },
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   } catch (err) {

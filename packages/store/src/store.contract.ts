@@ -17,6 +17,11 @@ export interface StoreUnderTest {
    * key, or none, reads. The suite calls its `init()` and `close()` before `cleanup`.
    */
   reopen: (options: StoreOptions) => Promise<Store>;
+  /**
+   * The webhook `id` of `account` exactly as `store` keeps it (the document, the row, the memory
+   * record), as text; null when there is none. How the suite checks what is encrypted at rest.
+   */
+  rawWebhook: (store: Store, account: string, id: string) => Promise<string | null>;
   /** Runs after the suite closed the store (e.g. drops the test database). */
   cleanup?: () => Promise<void>;
 }
@@ -1011,7 +1016,7 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         await store.webhooks.upsert(minimal);
         const got = await store.webhooks.get(ACC_A, 'wh_1');
         expect(got).toStrictEqual(minimal);
-        for (const key of ['description', 'projects', 'schema', 'retry', 'timeoutMs']) expect(got).not.toHaveProperty(key);
+        for (const key of ['description', 'projects', 'schema', 'retry', 'timeoutMs', 'secretHeaders', 'previousSecrets']) expect(got).not.toHaveProperty(key);
       });
 
       it('round-trips a webhook with every optional field', async () => {
@@ -1049,8 +1054,10 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         await store.webhooks.upsert(input);
         input.eventTypes.push('changed');
         input.headers['X-Added'] = 'changed';
+        input.secretHeaders!['X-Added'] = 'changed';
         const out = await store.webhooks.get(ACC_A, 'wh_1');
         out!.auth['username'] = 'changed';
+        out!.secretHeaders!['X-Vault.Token'] = 'changed';
         out!.retry!.schedule.push(1);
         expect(await store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
       });
@@ -1496,6 +1503,41 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await withKey.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(fullWebhook('wh_1'));
         // now encrypted: the store without a key can no longer read it
         await expectHeraldError(store.webhooks.get(ACC_A, 'wh_1'), 'HERALD_CONFIG_INVALID');
+      });
+
+      it('keeps the secret headers, names and values, out of the stored record with a key; in clear without one', async () => {
+        const webhook = fullWebhook('wh_1');
+        await keyed.store.webhooks.upsert(webhook);
+        const sealed = await keyed.rawWebhook(keyed.store, ACC_A, 'wh_1');
+        expect(sealed).not.toBeNull();
+        for (const [name, value] of Object.entries(SECRET_HEADERS)) {
+          expect(sealed).not.toContain(value);
+          expect(sealed).not.toContain(name);
+        }
+        // what is not secret stays readable in the record
+        expect(sealed).toContain('X-Tenant');
+        expect(await keyed.store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(webhook);
+        // the ciphertext is bound to its webhook: another key does not open it
+        await expectHeraldError((await reopen(keyed, { encryptionKey: KEY_2 })).webhooks.get(ACC_A, 'wh_1'), 'HERALD_CONFIG_INVALID');
+
+        await store.webhooks.upsert(webhook);
+        const clear = await made.rawWebhook(store, ACC_A, 'wh_1');
+        for (const value of Object.values(SECRET_HEADERS)) expect(clear).toContain(value);
+        expect(await store.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(webhook);
+      });
+
+      it('stores an empty map of secret headers as none, and drops them when the webhook is replaced without', async () => {
+        for (const under of [keyed, made]) {
+          const s = under.store;
+          await s.webhooks.upsert(newWebhook('wh_1', { secretHeaders: {} }));
+          expect(await s.webhooks.get(ACC_A, 'wh_1')).toStrictEqual(newWebhook('wh_1'));
+          await s.webhooks.upsert(newWebhook('wh_1', { secretHeaders: { 'X-Once': 'sh-once-value' } }));
+          expect((await s.webhooks.get(ACC_A, 'wh_1'))?.secretHeaders).toStrictEqual({ 'X-Once': 'sh-once-value' });
+          await s.webhooks.upsert(newWebhook('wh_1'));
+          expect(await s.webhooks.get(ACC_A, 'wh_1')).not.toHaveProperty('secretHeaders');
+          expect(await under.rawWebhook(s, ACC_A, 'wh_1')).not.toContain('sh-once-value');
+          await s.webhooks.delete(ACC_A, 'wh_1');
+        }
       });
 
       it('refuses an encryption key that is not 32 bytes', async () => {
@@ -1945,8 +1987,12 @@ function fullWebhook(id: string): Webhook {
     retry: { schedule: [5, 30, 120] },
     timeoutMs: 10_000,
     previousSecrets: [{ secret: 'whsec_b2xkIHNlY3JldCBvbmU=', expiresAt: at(86_400_000) }],
+    secretHeaders: { ...SECRET_HEADERS },
   });
 }
+
+/** Secret headers whose names and values appear nowhere else in the fixtures. */
+const SECRET_HEADERS: Record<string, string> = { 'X-Vault.Token': 'sh-value-vault-0042', $odd: 'sh-value-odd-0042' };
 
 function newAccount(id: string, overrides: Partial<Account> = {}): Account {
   return { id, name: `Account ${id}`, webhooksEnabled: true, createdAt: at(-100_000), updatedAt: at(-50_000), ...overrides };

@@ -1,4 +1,4 @@
-import { defineTransportPlugin } from '@herald/transport';
+import { defineTransportPlugin } from '@herald/plugin-kit';
 
 export interface BasicAuthConfig {
   /** A user name or an e-mail address, as the Italian seed allows. */

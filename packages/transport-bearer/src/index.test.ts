@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlugin, configErrors } from '@herald/transport/testing';
+import { applyPlugin, configErrors } from '@herald/plugin-kit/testing';
 import plugin from './index.ts';
 
 describe('transport-bearer', () => {

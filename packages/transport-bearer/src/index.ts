@@ -1,4 +1,4 @@
-import { defineTransportPlugin } from '@herald/transport';
+import { defineTransportPlugin } from '@herald/plugin-kit';
 
 export interface BearerAuthConfig {
   token: string;

@@ -1,4 +1,4 @@
-import { defineTransportPlugin, HERALD_RESERVED_HEADERS } from '@herald/transport';
+import { defineTransportPlugin, HERALD_RESERVED_HEADERS } from '@herald/plugin-kit';
 
 export interface HeadersAuthConfig {
   /** Header name → value, e.g. `{ "X-Api-Key": "…" }`. Every value is treated as a secret. */

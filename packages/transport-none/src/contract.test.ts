@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { pluginContract } from '@herald/transport/testing';
+import { pluginContract } from '@herald/plugin-kit/testing';
 import plugin from './index.ts';
 
 describe('transport-none keeps the plugin contract', () => {

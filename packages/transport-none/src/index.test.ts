@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlugin, configErrors, sampleRequest } from '@herald/transport/testing';
+import { applyPlugin, configErrors, sampleRequest } from '@herald/plugin-kit/testing';
 import plugin from './index.ts';
 
 describe('transport-none', () => {

@@ -1,4 +1,4 @@
-import { defineTransportPlugin } from '@herald/transport';
+import { defineTransportPlugin } from '@herald/plugin-kit';
 
 /** No authentication: the request goes as Herald built it (signed with Standard Webhooks headers). */
 export const plugin = defineTransportPlugin<Record<string, never>>({

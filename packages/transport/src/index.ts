@@ -1,5 +1,5 @@
 export * from './plugin.ts';
-export * from './plugin-registry.ts';
+export { PluginRegistry, type PluginAuth } from '@herald/plugin-kit';
 export * from './http-sender.ts';
 export * from './standard-webhooks.ts';
 export * from './masking.ts';

@@ -2,12 +2,15 @@ import { HeraldError, newId, signingSecretProblem, webhookUrlProblem, type Field
 import { newSigningSecret } from '@herald/transport';
 import type { OperationHandler } from '../openapi-router.ts';
 import { pageOf, presentWebhook } from '../presenters.ts';
+import { headerProblems, nextSecretHeaders } from './webhook-headers.ts';
 import { enabledAccount as enabledAccountOf, notFound, publishConfigChange, type ApiDeps } from './context.ts';
 import type { Principal } from '../auth.ts';
 
 type WebhookInput = Partial<
   Omit<Webhook, 'id' | 'account' | 'createdAt' | 'updatedAt' | 'projects' | 'schema' | 'previousSecrets' | 'maxConcurrency' | 'rateLimitPerSecond' | 'disabledReason' | 'disabledAt'>
 > & {
+  /** Update only: stored secret headers to drop, by name. */
+  removeSecretHeaders?: string[];
   projects?: string[] | null;
   schema?: string | null;
   /** Per-webhook limits (F14); `null` in an update = back to the engine's default. */
@@ -22,11 +25,14 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
   const enabledAccount = (principal: Principal | undefined) => enabledAccountOf(deps, principal);
 
   /**
-   * Checks what the spec cannot: event types exist and are live, auth fits its plugin; and, as
-   * the spec's patterns do, that the URL and the signing secret can work (core's rules).
+   * Checks what the spec cannot: event types exist and are live, auth fits its plugin, the
+   * headers and secret headers fit together and with the plugin (webhook-headers.ts); and, as
+   * the spec's patterns do, that the URL and the signing secret can work (core's rules). Answers
+   * the secret headers the webhook has after `input` (merged by name into `previous`'s).
    */
-  async function checkReferences(account: string, input: WebhookInput, previous?: Webhook): Promise<void> {
+  async function checkReferences(account: string, input: WebhookInput, previous?: Webhook): Promise<Record<string, string> | undefined> {
     const errors: FieldError[] = [];
+    const secretHeaders = nextSecretHeaders(previous?.secretHeaders, input, errors);
     const urlProblem = input.url === undefined ? undefined : webhookUrlProblem(input.url);
     if (urlProblem) errors.push({ field: '/url', message: urlProblem });
     const secretProblem = input.secret === undefined ? undefined : signingSecretProblem(input.secret);
@@ -50,19 +56,27 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
         errors.push(...(e.errors?.length ? e.errors : [{ field: '/auth/type', message: e.message }]));
       }
     }
+    const next = {
+      auth: input.auth ?? previous?.auth ?? { type: 'none' },
+      headers: input.headers ?? previous?.headers ?? {},
+      ...(secretHeaders ? { secretHeaders } : {}),
+    };
+    errors.push(...headerProblems(next, input, deps.plugins));
     if (errors.length > 0) throw HeraldError.validation('The webhook is invalid', errors);
+    return secretHeaders;
   }
 
   return {
     async createWebhook({ principal, body }) {
       const account = await enabledAccount(principal);
       const b = body as WebhookInput & { name: string; url: string };
-      await checkReferences(account, b);
+      const secretHeaders = await checkReferences(account, b);
       const now = new Date();
       const w: Webhook = {
         id: newId('wh'), account, name: b.name, ...(b.description !== undefined ? { description: b.description } : {}), url: b.url,
         method: b.method ?? 'POST', active: b.active ?? true, eventTypes: [...new Set(b.eventTypes ?? [])],
         ...(b.projects ? { projects: b.projects } : {}), auth: b.auth ?? { type: 'none' }, headers: b.headers ?? {},
+        ...(secretHeaders ? { secretHeaders } : {}),
         secret: b.secret ?? newSigningSecret(), dedupWindowSeconds: b.dedupWindowSeconds ?? 60,
         ...(b.schema ? { schema: b.schema } : {}), ...(b.retry ? { retry: b.retry } : {}), ...(b.timeoutMs !== undefined ? { timeoutMs: b.timeoutMs } : {}),
         ...(typeof b.maxConcurrency === 'number' ? { maxConcurrency: b.maxConcurrency } : {}),
@@ -95,9 +109,11 @@ export function webhookHandlers(deps: ApiDeps): Record<string, OperationHandler>
       const current = await deps.store.webhooks.get(account, params.webhookId!);
       if (!current) throw notFound('webhook', params.webhookId!);
       const b = body as WebhookInput;
-      await checkReferences(account, b, current);
-      const { projects, schema, maxConcurrency, rateLimitPerSecond, ...rest } = b;
+      const secretHeaders = await checkReferences(account, b, current);
+      const { projects, schema, maxConcurrency, rateLimitPerSecond, secretHeaders: _sent, removeSecretHeaders: _removed, ...rest } = b;
       const next: Webhook = { ...current, ...rest, updatedAt: new Date() };
+      if (secretHeaders) next.secretHeaders = secretHeaders;
+      else delete next.secretHeaders;
       for (const [field, value] of [['maxConcurrency', maxConcurrency], ['rateLimitPerSecond', rateLimitPerSecond]] as const) {
         if (value === null) delete next[field];
         else if (value !== undefined) next[field] = value;

@@ -232,6 +232,77 @@ describe('Webhooks screen', () => {
     expect(received.at(-1)!.headers.authorization).toBe(`Basic ${btoa(`bob:${secret}`)}`);
   });
 
+  it('marks a header secret beside Basic auth: shown as set, kept on edit, replaced when typed, refused beside the row', async () => {
+    const t = await testAccount();
+    const vault = 'Vault-t0ken-value';
+    const w = await webhookOf(t, 'Secret header', {
+      url: receiverUrl, auth: { type: 'basic', username: 'bob', password: 'pw-1' }, headers: { 'X-Source': 'console' }, secretHeaders: { 'X-Vault-Token': vault },
+    });
+    const delivered = async () => {
+      received.length = 0;
+      await call(t.admin.POST('/v1/webhooks/{webhookId}/test', { params: { path: { webhookId: w.id } }, body: {} }));
+      return received.at(-1)!.headers;
+    };
+    renderSignedIn(<WebhooksScreen />, t);
+    const openEdit = async (name: string) => {
+      const row = (await screen.findByText(name)).closest('tr')!;
+      await userEvent.click(within(row).getByRole('button', { name: 'Edit' }));
+      const dialog = await screen.findByRole('dialog', { name: /Edit webhook/ });
+      await within(dialog).findByLabelText('Name');
+      await userEvent.click(within(dialog).getByRole('tab', { name: 'Headers' }));
+      return dialog;
+    };
+
+    let dialog = await openEdit('Secret header');
+    let d = within(dialog);
+    const secret = d.getAllByRole('checkbox', { name: 'Secret' }) as HTMLInputElement[];
+    expect(secret.map((c) => c.checked)).toEqual([false, true]);
+    const values = d.getAllByLabelText('Header value') as HTMLInputElement[];
+    expect(values.map((v) => [v.value, v.type])).toEqual([['console', 'text'], ['', 'password']]);
+    expect(dialog.textContent).toContain('Set (not shown). Leave it empty to keep it; type a new value to replace it.');
+    expect(document.body.innerHTML).not.toContain(vault);
+    // Saved with another name only: the secret header is kept without being sent.
+    await userEvent.click(d.getByRole('tab', { name: 'Details' }));
+    await userEvent.clear(d.getByLabelText('Name'));
+    await userEvent.type(d.getByLabelText('Name'), 'Secret header 2');
+    await userEvent.click(d.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    let got = await delivered();
+    expect(got['x-vault-token']).toBe(vault);
+    expect(got.authorization).toBe(`Basic ${btoa('bob:pw-1')}`);
+
+    // Replaced by typing a value; a new row made secret.
+    dialog = await openEdit('Secret header 2');
+    d = within(dialog);
+    await userEvent.type(d.getAllByLabelText('Header value')[1]!, 'rotated-value');
+    await userEvent.click(d.getByRole('button', { name: 'Add header' }));
+    await userEvent.type(d.getAllByLabelText('Header name')[2]!, 'X-Api-Secret');
+    await userEvent.type(d.getAllByLabelText('Header value')[2]!, 'api-secret-value');
+    await userEvent.click(d.getAllByRole('checkbox', { name: 'Secret' })[2]!);
+    expect((d.getAllByLabelText('Header value')[2] as HTMLInputElement).type).toBe('password');
+    await userEvent.click(d.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    const stored = await call(t.admin.GET('/v1/webhooks/{webhookId}', { params: { path: { webhookId: w.id } } }));
+    expect(stored.headers).toEqual({ 'X-Source': 'console' });
+    expect(stored.secretHeaders).toEqual({ 'X-Vault-Token': '********', 'X-Api-Secret': '********' });
+    got = await delivered();
+    expect([got['x-vault-token'], got['x-api-secret'], got['x-source']]).toEqual(['rotated-value', 'api-secret-value', 'console']);
+
+    // A secret header the Basic authentication sets: the API's 400, beside the row, on the Headers tab.
+    dialog = await openEdit('Secret header 2');
+    d = within(dialog);
+    await userEvent.click(d.getByRole('button', { name: 'Add header' }));
+    await userEvent.type(d.getAllByLabelText('Header name')[3]!, 'Authorization');
+    await userEvent.type(d.getAllByLabelText('Header value')[3]!, 'Token x');
+    await userEvent.click(d.getAllByRole('checkbox', { name: 'Secret' })[3]!);
+    await userEvent.click(d.getByRole('tab', { name: 'Details' }));
+    await userEvent.click(d.getByRole('button', { name: 'Save' }));
+    const value = (await d.findAllByLabelText('Header value'))[3]!;
+    await waitFor(() => expect(value.getAttribute('aria-invalid')).toBe('true'));
+    expect(dialog.textContent).toContain('is set by the basic authentication (auth), which would replace it');
+    expect(d.getByRole('tab', { name: /Headers/ }).className).toContain('tab-invalid');
+  });
+
   it('asks for the secret again when the authentication changes', async () => {
     const t = await testAccount();
     await webhookOf(t, 'Change user', { auth: { type: 'basic', username: 'bob', password: 'pw-1' } });
@@ -276,7 +347,7 @@ describe('Webhooks screen', () => {
 
   it('has no axe violations in the list and in each tab of the edit dialog', async () => {
     const t = await testAccount();
-    await webhookOf(t, 'Accessible', { eventTypes: [eventType], auth: { type: 'headers', headers: { 'X-Api-Key': 'k-1' } }, headers: { 'X-Source': 'herald' } });
+    await webhookOf(t, 'Accessible', { eventTypes: [eventType], auth: { type: 'headers', headers: { 'X-Api-Key': 'k-1' } }, headers: { 'X-Source': 'herald' }, secretHeaders: { 'X-Vault': 'v-1' } });
     renderSignedIn(<WebhooksScreen />, t);
     const row = (await screen.findByText('Accessible')).closest('tr')!;
     await within(row).findByText('No deliveries yet');

@@ -395,7 +395,10 @@ export interface paths {
          *
          *     Send only the fields to change. `projects: null` scopes the webhook to all projects
          *     again. `auth`, `headers` and `retry` are replaced whole when sent; to keep the stored
-         *     authentication secrets, leave `auth` out. `eventTypes` already subscribed may stay even
+         *     authentication secrets, leave `auth` out. `secretHeaders` is merged by name instead: the
+         *     names sent get the values sent, the others keep their stored values (which answers never
+         *     show), and `removeSecretHeaders` lists the ones to drop. To make a plain header secret,
+         *     send it in `secretHeaders` and `headers` without it. `eventTypes` already subscribed may stay even
          *     when archived since; newly added ones must exist and not be archived. Deactivating a
          *     webhook (`active: false`) stops its pending deliveries, as deleting does.
          */
@@ -1368,9 +1371,23 @@ export interface components {
          *     names Herald sets itself are refused, whatever their case: `host`, `content-length`,
          *     `content-type`, `transfer-encoding`, `connection`, `user-agent`, `webhook-id`,
          *     `webhook-timestamp`, `webhook-signature`, `triggered-at`. Values are visible ASCII,
-         *     spaces and tabs. For credentials use `auth`, whose secrets are write-only.
+         *     spaces and tabs. A name the `auth` plugin sets (e.g. `Authorization` with `basic` or
+         *     `bearer`) is refused too: the plugin would replace it. Answers show the values in clear:
+         *     for credentials use `secretHeaders` or `auth`, whose values are write-only.
          */
         WebhookHeaders: {
+            [key: string]: string;
+        };
+        /**
+         * @description Extra request headers whose values are secrets, name → value (at most 20), sent beside
+         *     `headers` and whatever `auth` sets, with any authentication plugin. Write-only: answers
+         *     show each name with its value masked (`********`), the delivery log masks them too, and
+         *     the store keeps them encrypted. Names and values follow the rules of `WebhookHeaders`;
+         *     besides, a name may not be one of `headers` too, nor one the `auth` plugin sets (e.g.
+         *     `Authorization` with `basic` or `bearer`), nor appear twice in another case; a value may
+         *     not be `********` (the mask). Each is a `400` naming the header.
+         */
+        WebhookSecretHeaders: {
             [key: string]: string;
         };
         /**
@@ -1414,20 +1431,20 @@ export interface components {
          *     HERALD_PLUGIN_CONFIG_INVALID`, with each bad field under `/auth`). The plugin's secret
          *     fields are write-only.
          */
-        WebhookAuth: components["schemas"]["NoAuth"] | components["schemas"]["BasicAuth"] | components["schemas"]["BearerAuth"] | components["schemas"]["HeadersAuth"] | components["schemas"]["PluginAuth"];
+        WebhookAuth: components["schemas"]["WebhookAuthNone"] | components["schemas"]["WebhookAuthBasic"] | components["schemas"]["WebhookAuthBearer"] | components["schemas"]["WebhookAuthHeaders"] | components["schemas"]["WebhookAuthPlugin"];
         /**
          * No authentication
          * @description The request goes as Herald built it, signed with the Standard Webhooks headers.
          */
-        NoAuth: {
+        WebhookAuthNone: {
             /** @constant */
             type: "none";
         };
         /**
-         * Basic
+         * Basic authentication
          * @description HTTP Basic authentication (RFC 7617): `Authorization: Basic base64(username:password)`. `password` is a secret.
          */
-        BasicAuth: {
+        WebhookAuthBasic: {
             /** @constant */
             type: "basic";
             /** @description A user name or an e-mail address; no colon. */
@@ -1438,7 +1455,7 @@ export interface components {
          * Bearer token
          * @description Bearer token authentication (RFC 6750): `Authorization: Bearer <token>`. `token` is a secret.
          */
-        BearerAuth: {
+        WebhookAuthBearer: {
             /** @constant */
             type: "bearer";
             token: string;
@@ -1447,7 +1464,7 @@ export interface components {
          * Custom headers
          * @description Authentication by custom headers (key/value pairs). Every value is a secret. The names Herald sets itself are refused, as in `WebhookHeaders`.
          */
-        HeadersAuth: {
+        WebhookAuthHeaders: {
             /** @constant */
             type: "headers";
             headers: {
@@ -1461,8 +1478,13 @@ export interface components {
          *     against the plugin's own config schema. In answers, the plugin's secret fields read
          *     `********`.
          */
-        PluginAuth: {
-            /** @description The plugin's id (lower-case letters, digits and dashes); not one of the built-in ones. */
+        WebhookAuthPlugin: {
+            /**
+             * @description The plugin's id: lower-case letters, digits and dashes, not starting with a dash, and
+             *     not one of the built-in ones (`none`, `basic`, `bearer`, `headers`). The pattern says
+             *     exactly that without a lookahead, so that every generated client (Go's regexp too)
+             *     tells a third-party plugin's settings from the built-in forms.
+             */
             type: string;
         } & {
             [key: string]: unknown;
@@ -1473,25 +1495,25 @@ export interface components {
          */
         MaskedSecret: "********";
         /** @description A webhook's endpoint authentication as answers show it, the plugin's secret fields masked. */
-        WebhookAuthMasked: components["schemas"]["NoAuth"] | components["schemas"]["BasicAuthMasked"] | components["schemas"]["BearerAuthMasked"] | components["schemas"]["HeadersAuthMasked"] | components["schemas"]["PluginAuth"];
-        /** Basic */
-        BasicAuthMasked: {
+        WebhookAuthMasked: components["schemas"]["WebhookAuthNone"] | components["schemas"]["WebhookAuthBasicMasked"] | components["schemas"]["WebhookAuthBearerMasked"] | components["schemas"]["WebhookAuthHeadersMasked"] | components["schemas"]["WebhookAuthPlugin"];
+        /** Basic authentication (masked) */
+        WebhookAuthBasicMasked: {
             /** @constant */
             type: "basic";
             username: string;
             password: components["schemas"]["MaskedSecret"];
         };
-        /** Bearer token */
-        BearerAuthMasked: {
+        /** Bearer token (masked) */
+        WebhookAuthBearerMasked: {
             /** @constant */
             type: "bearer";
             token: components["schemas"]["MaskedSecret"];
         };
         /**
-         * Custom headers
+         * Custom headers (masked)
          * @description The header names, each value masked.
          */
-        HeadersAuthMasked: {
+        WebhookAuthHeadersMasked: {
             /** @constant */
             type: "headers";
             headers: {
@@ -1517,6 +1539,10 @@ export interface components {
             /** @description The extra request headers. The values of `authorization`, `proxy-authorization`, `cookie` and `x-api-key` are masked. */
             headers: {
                 [key: string]: string;
+            };
+            /** @description The secret request headers, each value masked; absent = none. */
+            secretHeaders?: {
+                [key: string]: components["schemas"]["MaskedSecret"];
             };
             /** @description The signing secret, masked (`whsec_********`); never the secret itself. */
             secret: string;
@@ -1560,14 +1586,11 @@ export interface components {
             eventTypes?: components["schemas"]["WebhookEventTypes"];
             /** @description The projects whose events the webhook receives; absent = all projects of the account. */
             projects?: components["schemas"]["WebhookProjects"];
-            /**
-             * @default {
-             *       "type": "none"
-             *     }
-             */
+            /** @description The endpoint authentication; absent = `{ "type": "none" }`. */
             auth?: components["schemas"]["WebhookAuth"];
             /** @default {} */
             headers?: components["schemas"]["WebhookHeaders"];
+            secretHeaders?: components["schemas"]["WebhookSecretHeaders"];
             secret?: components["schemas"]["SigningSecret"];
             /** @description The default payload schema (F3), one of the account's; absent = the default payload (F5). */
             schema?: components["schemas"]["SchemaId"];
@@ -1592,6 +1615,13 @@ export interface components {
             auth?: components["schemas"]["WebhookAuth"];
             /** @description The new extra headers, replacing the old ones whole. */
             headers?: components["schemas"]["WebhookHeaders"];
+            /**
+             * @description Secret headers to add or to replace, by name (whatever its case); the stored secret
+             *     headers not named here keep their values, so none has to be sent again. Write-only.
+             */
+            secretHeaders?: components["schemas"]["WebhookSecretHeaders"];
+            /** @description Names of stored secret headers to remove (whatever their case); each must be one of them. */
+            removeSecretHeaders?: string[];
             /** @description A new signing secret, replacing the old one at once (to keep the old one valid for a while, rotate it instead). */
             secret?: components["schemas"]["SigningSecret"];
             /** @description The default payload schema (F3), one of the account's; `null` = the default payload (F5). */
@@ -1654,11 +1684,8 @@ export interface components {
             lastError?: string;
             /** @description On a `suppressed` delivery (F8): the delivery of the same (webhook, schema, entity) within the de-duplication window that it gave way to; absent otherwise. */
             suppressedBy?: components["schemas"]["DeliveryId"];
-            /**
-             * @description Present (`true`) on a delivery of the Test button (F6): sent once, never retried, resent or replayed.
-             * @constant
-             */
-            test?: true;
+            /** @description Present, and `true`, on a delivery of the Test button (F6): sent once, never retried, resent or replayed. Absent on any other delivery. */
+            test?: boolean;
             /**
              * Format: date-time
              * @description When the delivery was made; the order and the `since`/`until` filters use it.
@@ -1670,8 +1697,50 @@ export interface components {
              */
             updatedAt: string;
         };
-        /** @description A delivery with the event it carries and all its attempts. */
-        DeliveryDetail: components["schemas"]["Delivery"] & {
+        /**
+         * @description A delivery with the event it carries and all its attempts: the fields of `Delivery`
+         *     (written out, not an `allOf`, which some generators merge losing its nullable fields),
+         *     and `event` and `attempts`.
+         */
+        DeliveryDetail: {
+            id: components["schemas"]["DeliveryId"];
+            /** @description The webhook it goes to. */
+            webhookId: string;
+            /** @description The payload schema that renders it; `null` = the default payload (F5). */
+            schemaId: string | null;
+            /** @description The id of the event it carries. */
+            eventId: string;
+            /** @description The type of that event. */
+            eventType: string;
+            /** @description The entity the event is about. */
+            entity: {
+                type: string;
+                id: string;
+            };
+            status: components["schemas"]["DeliveryStatus"];
+            /** @description How many attempts were made so far. */
+            attemptCount: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; `null` once final.
+             */
+            nextAttemptAt: string | null;
+            /** @description What went wrong in the latest failed attempt (`<error class>: <message>`), or why the delivery was cancelled; absent after a success. */
+            lastError?: string;
+            /** @description On a `suppressed` delivery (F8): the delivery of the same (webhook, schema, entity) within the de-duplication window that it gave way to; absent otherwise. */
+            suppressedBy?: components["schemas"]["DeliveryId"];
+            /** @description Present, and `true`, on a delivery of the Test button (F6): sent once, never retried, resent or replayed. Absent on any other delivery. */
+            test?: boolean;
+            /**
+             * Format: date-time
+             * @description When the delivery was made; the order and the `since`/`until` filters use it.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed; for a final delivery, when it ended (retention counts from it).
+             */
+            updatedAt: string;
             event: components["schemas"]["DeliveryEvent"];
             /** @description Every attempt, by number. */
             attempts: components["schemas"]["Attempt"][];
@@ -1716,8 +1785,8 @@ export interface components {
             method: string;
             /**
              * @description The request headers, names in lower case. Secret values are masked as `********`:
-             *     `authorization`, `proxy-authorization`, `cookie`, `x-api-key`, and every header the
-             *     webhook's authentication plugin marks secret.
+             *     `authorization`, `proxy-authorization`, `cookie`, `x-api-key`, the webhook's
+             *     `secretHeaders`, and every header the webhook's authentication plugin marks secret.
              */
             headers: {
                 [key: string]: string;
@@ -1757,7 +1826,7 @@ export interface components {
         AttemptList: {
             data: components["schemas"]["Attempt"][];
             /** @description Always `null`: every attempt is in the one page. */
-            nextCursor: null;
+            nextCursor: components["schemas"]["NextCursor"];
         };
         /** @description What to test with; `{}` for the defaults. */
         WebhookTestRequest: {
@@ -3114,6 +3183,9 @@ export interface operations {
                  *       },
                  *       "headers": {
                  *         "X-Source": "herald"
+                 *       },
+                 *       "secretHeaders": {
+                 *         "X-Gateway-Token": "gw-t0ken-4711"
                  *       },
                  *       "dedupWindowSeconds": 60,
                  *       "retry": {

@@ -21,6 +21,23 @@ describe('WebhookSecrets', () => {
     expect(secrets.open(WEBHOOK, stored)).toStrictEqual({ secret: WEBHOOK.secret, auth: WEBHOOK.auth });
   });
 
+  it('with a key, seals the secret headers, names and values, bound to their webhook; absent or empty = none stored', () => {
+    const secrets = new WebhookSecrets(KEY);
+    const webhook = { ...WEBHOOK, secretHeaders: { 'X-Vault-Token': 'vault-value' } };
+    const stored = secrets.seal(webhook);
+    expect(stored.secretHeaders).toMatch(/^enc:v1:/);
+    expect(JSON.stringify(stored)).not.toMatch(/X-Vault-Token|vault-value/);
+    expect(secrets.open(WEBHOOK, stored)).toStrictEqual({ secret: WEBHOOK.secret, auth: WEBHOOK.auth, secretHeaders: { 'X-Vault-Token': 'vault-value' } });
+    expect(() => secrets.open({ id: 'wh_2', account: 'acc_a' }, { ...secrets.seal({ ...webhook, id: 'wh_2' }), secretHeaders: stored.secretHeaders! })).toThrow(
+      /secret-headers of webhook wh_2.*encryption key does not match/,
+    );
+    expect(secrets.seal({ ...WEBHOOK, secretHeaders: {} })).not.toHaveProperty('secretHeaders');
+    // without a key: clear JSON text, read back as it was
+    const clear = new WebhookSecrets().seal(webhook);
+    expect(clear.secretHeaders).toBe('{"X-Vault-Token":"vault-value"}');
+    expect(new WebhookSecrets().open(WEBHOOK, clear).secretHeaders).toStrictEqual({ 'X-Vault-Token': 'vault-value' });
+  });
+
   it('without a key, stores both as they are', () => {
     const stored = new WebhookSecrets().seal(WEBHOOK);
     expect(stored).toStrictEqual({ secret: WEBHOOK.secret, auth: WEBHOOK.auth });

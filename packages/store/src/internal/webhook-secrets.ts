@@ -12,12 +12,15 @@ export interface StoredWebhookSecrets {
   sealedAuth?: string;
   /** The previous secrets (rotation), JSON text: encrypted with a key, clear without; absent = none. */
   previousSecrets?: string;
+  /** The secret headers (name → value), JSON text: encrypted with a key, clear without; absent = none. */
+  secretHeaders?: string;
 }
 
 type WebhookRef = Pick<Webhook, 'id' | 'account'>;
 
 /**
- * Seals a webhook's `secret` and `auth` settings (all but `type`, which stays readable) with the
+ * Seals a webhook's `secret`, `auth` settings (all but `type`, which stays readable), previous
+ * secrets and secret headers (names and values: one encrypted JSON text) with the
  * store's encryption key before they are stored, and opens them on read. Each value is bound to
  * its webhook and field (the cipher's context), so a value copied onto another webhook does not
  * decrypt there. Without a key values are stored in clear.
@@ -33,23 +36,30 @@ export class WebhookSecrets {
     this.#cipher = encryptionKey === undefined ? undefined : new SecretCipher(encryptionKey);
   }
 
-  seal(webhook: Pick<Webhook, 'id' | 'account' | 'secret' | 'auth' | 'previousSecrets'>): StoredWebhookSecrets {
+  seal(webhook: Pick<Webhook, 'id' | 'account' | 'secret' | 'auth' | 'previousSecrets' | 'secretHeaders'>): StoredWebhookSecrets {
     const previous = webhook.previousSecrets?.length
       ? toJsonText(webhook.previousSecrets.map((p) => ({ secret: p.secret, expiresAt: p.expiresAt.toISOString() })))
       : undefined;
-    if (!this.#cipher) return { secret: webhook.secret, auth: webhook.auth, ...(previous === undefined ? {} : { previousSecrets: previous }) };
+    const headers = webhook.secretHeaders && Object.keys(webhook.secretHeaders).length > 0 ? toJsonText(webhook.secretHeaders) : undefined;
+    if (!this.#cipher) {
+      return {
+        secret: webhook.secret, auth: webhook.auth,
+        ...(previous === undefined ? {} : { previousSecrets: previous }), ...(headers === undefined ? {} : { secretHeaders: headers }),
+      };
+    }
     const { type, ...settings } = webhook.auth;
     return {
       secret: this.#cipher.encrypt(webhook.secret, context(webhook, 'secret')),
       auth: { type },
       sealedAuth: this.#cipher.encrypt(toJsonText(settings), context(webhook, 'auth')),
       ...(previous === undefined ? {} : { previousSecrets: this.#cipher.encrypt(previous, context(webhook, 'previous-secrets')) }),
+      ...(headers === undefined ? {} : { secretHeaders: this.#cipher.encrypt(headers, context(webhook, 'secret-headers')) }),
     };
   }
 
-  open(webhook: WebhookRef, stored: StoredWebhookSecrets): Pick<Webhook, 'secret' | 'auth' | 'previousSecrets'> {
+  open(webhook: WebhookRef, stored: StoredWebhookSecrets): Pick<Webhook, 'secret' | 'auth' | 'previousSecrets' | 'secretHeaders'> {
     const secret = SecretCipher.isEncrypted(stored.secret) ? this.#decrypt(webhook, 'secret', stored.secret) : stored.secret;
-    const out: Pick<Webhook, 'secret' | 'auth' | 'previousSecrets'> = { secret, auth: stored.auth };
+    const out: Pick<Webhook, 'secret' | 'auth' | 'previousSecrets' | 'secretHeaders'> = { secret, auth: stored.auth };
     if (stored.sealedAuth !== undefined) {
       const settings = fromJsonText<Record<string, unknown>>(this.#decrypt(webhook, 'auth', stored.sealedAuth));
       out.auth = { ...settings, type: stored.auth.type };
@@ -57,6 +67,10 @@ export class WebhookSecrets {
     if (stored.previousSecrets !== undefined) {
       const text = SecretCipher.isEncrypted(stored.previousSecrets) ? this.#decrypt(webhook, 'previous-secrets', stored.previousSecrets) : stored.previousSecrets;
       out.previousSecrets = fromJsonText<Array<{ secret: string; expiresAt: string }>>(text).map((p) => ({ secret: p.secret, expiresAt: new Date(p.expiresAt) }));
+    }
+    if (stored.secretHeaders !== undefined) {
+      const text = SecretCipher.isEncrypted(stored.secretHeaders) ? this.#decrypt(webhook, 'secret-headers', stored.secretHeaders) : stored.secretHeaders;
+      out.secretHeaders = fromJsonText<Record<string, string>>(text);
     }
     return out;
   }
@@ -81,7 +95,7 @@ export class WebhookSecrets {
   }
 }
 
-type SealedField = 'secret' | 'auth' | 'previous-secrets';
+type SealedField = 'secret' | 'auth' | 'previous-secrets' | 'secret-headers';
 
 function context(webhook: WebhookRef, field: SealedField): string {
   return `herald:webhook:${webhook.account}:${webhook.id}:${field}`;

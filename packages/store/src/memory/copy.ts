@@ -87,6 +87,7 @@ export function copyWebhook(w: Webhook): Webhook {
   if (w.rateLimitPerSecond !== undefined) out.rateLimitPerSecond = w.rateLimitPerSecond;
   if (w.disabledReason !== undefined) out.disabledReason = w.disabledReason;
   if (w.disabledAt !== undefined) out.disabledAt = date(w.disabledAt);
+  if (w.secretHeaders !== undefined) out.secretHeaders = jsonCopy(w.secretHeaders);
   if (w.previousSecrets !== undefined) out.previousSecrets = w.previousSecrets.map((p) => ({ secret: p.secret, expiresAt: date(p.expiresAt) }));
   return out;
 }

@@ -3,7 +3,7 @@ import type { AccountId, AttemptRepository, DeliveryListQuery, DeliveryOutcome, 
 import { assertDeliveryListQuery, assertListLimit, assertValidDate, unknownCursorError } from '../internal/list-query.ts';
 import { initialDelivery, uniqueById } from '../internal/new-delivery.ts';
 import { assertRequeueQuery } from '../internal/requeue-query.ts';
-import { dueOrder, isClaimableAt } from '../internal/due.ts';
+import { claimableFrom, dueOrder, isClaimableAt } from '../internal/due.ts';
 import { copyDelivery } from './copy.ts';
 
 interface Stored {
@@ -96,6 +96,18 @@ export class MemoryDeliveryRepository implements DeliveryRepository {
       this.#lease(stored, owner, leaseMs, now);
       return copyDelivery(stored.delivery);
     });
+  }
+
+  async backlog(now: Date = new Date()): Promise<{ due: number; scheduled: number }> {
+    let due = 0;
+    let scheduled = 0;
+    for (const { delivery } of this.#byId.values()) {
+      const from = claimableFrom(delivery);
+      if (from === null) continue;
+      if (from.getTime() <= now.getTime()) due++;
+      else scheduled++;
+    }
+    return { due, scheduled };
   }
 
   async complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {

@@ -68,6 +68,14 @@ export function internalReopenMemoryStore(store: Store, options: MemoryStoreOpti
   return storeOver(data, options);
 }
 
+/** For tests only: the webhook `id` of `account` as `store` keeps it (secrets sealed), or undefined. */
+export function internalStoredWebhook(store: Store, account: string, id: string): StoredWebhook | undefined {
+  const data = dataOf.get(store);
+  if (!data) throw new TypeError('Not a store made by createMemoryStore');
+  const stored = data.webhooks.get(id);
+  return stored && stored.webhook.account === account ? stored : undefined;
+}
+
 function storeOver(data: MemoryData, options: MemoryStoreOptions): Store {
   const store: Store = {
     kind: 'memory',

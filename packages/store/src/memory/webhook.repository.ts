@@ -9,6 +9,7 @@ export interface StoredWebhook {
   webhook: Webhook;
   sealedAuth?: string;
   previousSecrets?: string;
+  secretHeaders?: string;
 }
 
 export class MemoryWebhookRepository implements WebhookRepository {
@@ -26,11 +27,12 @@ export class MemoryWebhookRepository implements WebhookRepository {
     if (existing && existing.webhook.account !== webhook.account) {
       throw new HeraldError('HERALD_CONFLICT', `Webhook id ${webhook.id} is taken`);
     }
-    const { secret, auth, sealedAuth, previousSecrets } = this.#secrets.seal(webhook);
-    const { previousSecrets: _clear, ...rest } = webhook;
+    const { secret, auth, sealedAuth, previousSecrets, secretHeaders } = this.#secrets.seal(webhook);
+    const { previousSecrets: _clear, secretHeaders: _clearHeaders, ...rest } = webhook;
     const stored: StoredWebhook = { webhook: copyWebhook({ ...rest, secret, auth }) };
     if (sealedAuth !== undefined) stored.sealedAuth = sealedAuth;
     if (previousSecrets !== undefined) stored.previousSecrets = previousSecrets;
+    if (secretHeaders !== undefined) stored.secretHeaders = secretHeaders;
     this.#byId.set(webhook.id, stored);
   }
 
@@ -73,6 +75,7 @@ export class MemoryWebhookRepository implements WebhookRepository {
     const secrets: StoredWebhookSecrets = { secret: stored.webhook.secret, auth: stored.webhook.auth };
     if (stored.sealedAuth !== undefined) secrets.sealedAuth = stored.sealedAuth;
     if (stored.previousSecrets !== undefined) secrets.previousSecrets = stored.previousSecrets;
+    if (stored.secretHeaders !== undefined) secrets.secretHeaders = stored.secretHeaders;
     return copyWebhook({ ...stored.webhook, ...this.#secrets.open(stored.webhook, secrets) });
   }
 }

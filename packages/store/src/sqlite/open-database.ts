@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { HeraldError } from '@herald/core';
 import { META_TABLE, SCHEMA_V1, SCHEMA_VERSION } from './schema.ts';
 
@@ -46,9 +47,10 @@ export function openDatabase(path: string, busyTimeoutMs: number): Database.Data
     }
   }
 
+  const SqliteDatabase = loadBetterSqlite3();
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs });
+    db = new SqliteDatabase(file, { timeout: busyTimeoutMs });
   } catch (err) {
     throw openError(file, err);
   }
@@ -58,6 +60,25 @@ export function openDatabase(path: string, busyTimeoutMs: number): Database.Data
   } catch (err) {
     db.close();
     throw err instanceof HeraldError ? err : openError(file, err);
+  }
+}
+
+/**
+ * better-sqlite3, loaded when a SQLite store is opened rather than when this module is imported:
+ * it is a native addon, which an app's bundle (scripts/bundle-app.ts) cannot hold, and only
+ * embedded mode needs it, so the apps that run on MongoDB start without it. Resolved from this
+ * package, where pnpm installs it.
+ */
+function loadBetterSqlite3(): typeof Database {
+  try {
+    return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  } catch (err) {
+    throw new HeraldError(
+      'HERALD_CONFIG_INVALID',
+      `The SQLite store needs the better-sqlite3 package (a native addon), which cannot be loaded here: ${messageOf(err)}. ` +
+        'Install it (pnpm install builds it), or run embedded mode in memory (herald dev --memory).',
+      { cause: err },
+    );
   }
 }
 

@@ -9,7 +9,9 @@ import { fromFlag, toDate, toFlag, toMillis, toMillisOrNull } from './columns.ts
 /**
  * A row of `webhooks`. The secrets are as internal/webhook-secrets.ts seals them: with a key,
  * `secret` is `enc:v1:…`, `auth` holds only `{"type":…}` and `sealed_auth` the other settings,
- * encrypted; `previous_secrets` is encrypted JSON text. Without a key they are clear.
+ * encrypted; `previous_secrets` is encrypted JSON text, and so is `secretHeaders` in `data` (the secret
+ * headers, name → value: in `data` rather than a column of their own, so that files written before
+ * them need no new column). Without a key they are clear.
  */
 interface WebhookRow {
   id: string;
@@ -31,7 +33,10 @@ interface WebhookRow {
 type WebhookData = Pick<
   Webhook,
   'name' | 'description' | 'url' | 'method' | 'projects' | 'headers' | 'schema' | 'dedupWindowSeconds' | 'retry' | 'timeoutMs' | 'maxConcurrency' | 'rateLimitPerSecond' | 'disabledReason'
->;
+> & {
+  /** The secret headers as `WebhookSecrets.seal` gives them (JSON text, encrypted with a key); absent = none. */
+  secretHeaders?: string;
+};
 
 function toRow(w: Webhook, secrets: StoredWebhookSecrets): WebhookRow {
   const data: WebhookData = { name: w.name, url: w.url, method: w.method, headers: w.headers, dedupWindowSeconds: w.dedupWindowSeconds };
@@ -43,6 +48,7 @@ function toRow(w: Webhook, secrets: StoredWebhookSecrets): WebhookRow {
   if (w.maxConcurrency !== undefined) data.maxConcurrency = w.maxConcurrency;
   if (w.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = w.rateLimitPerSecond;
   if (w.disabledReason !== undefined) data.disabledReason = w.disabledReason;
+  if (secrets.secretHeaders !== undefined) data.secretHeaders = secrets.secretHeaders;
   return {
     id: w.id,
     account: w.account,
@@ -64,8 +70,9 @@ function fromRow(row: WebhookRow, secrets: WebhookSecrets): Webhook {
   const stored: StoredWebhookSecrets = { secret: row.secret, auth: fromJsonText<WebhookAuth>(row.auth) };
   if (row.sealed_auth !== null) stored.sealedAuth = row.sealed_auth;
   if (row.previous_secrets !== null) stored.previousSecrets = row.previous_secrets;
-  const { secret, auth, previousSecrets } = secrets.open({ id: row.id, account: row.account }, stored);
   const data = fromJsonText<WebhookData>(row.data);
+  if (data.secretHeaders !== undefined) stored.secretHeaders = data.secretHeaders;
+  const { secret, auth, previousSecrets, secretHeaders } = secrets.open({ id: row.id, account: row.account }, stored);
   const w: Webhook = {
     id: row.id,
     account: row.account,
@@ -91,6 +98,7 @@ function fromRow(row: WebhookRow, secrets: WebhookSecrets): Webhook {
   if (data.disabledReason !== undefined) w.disabledReason = data.disabledReason;
   if (row.disabled_at !== null) w.disabledAt = toDate(row.disabled_at);
   if (previousSecrets !== undefined) w.previousSecrets = previousSecrets;
+  if (secretHeaders !== undefined) w.secretHeaders = secretHeaders;
   return w;
 }
 

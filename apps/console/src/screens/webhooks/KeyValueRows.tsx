@@ -5,6 +5,9 @@ import { exactAt, newRow, pointerSegment, type FieldProblem, type KeyValue } fro
 /**
  * Name/value rows (extra headers, a plugin's map of headers), with add and remove. `base` is the
  * JSON Pointer of the map (`/headers`, `/auth/headers`): the API's error about a row is shown beside it.
+ * With `secretRows`, each row has a "secret" checkbox: a secret row is typed as a password, its
+ * errors are those at `secretRows.base`, and a stored one (masked) shows as set, kept unless a
+ * new value is typed.
  */
 export function KeyValueRows({
   rows,
@@ -13,6 +16,7 @@ export function KeyValueRows({
   problems,
   secret,
   maskedHint,
+  secretRows,
 }: {
   rows: KeyValue[];
   onChange(rows: KeyValue[]): void;
@@ -22,6 +26,8 @@ export function KeyValueRows({
   secret?: boolean;
   /** The hint beside a value the API did not show. */
   maskedHint: string;
+  /** Rows may be marked secret (the webhook's `secretHeaders`). */
+  secretRows?: { base: string; storedHint: string };
 }) {
   const t = useT();
   const set = (id: number, patch: Partial<KeyValue>) => onChange(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
@@ -30,24 +36,33 @@ export function KeyValueRows({
       {rows.length === 0 ? <p className="muted">{t('webhooks.headers.none')}</p> : null}
       <ul className="kv-rows">
         {rows.map((r) => {
-          const error = r.name ? exactAt(problems, `${base}/${pointerSegment(r.name)}`) : undefined;
+          const rowBase = r.secret && secretRows ? secretRows.base : base;
+          const error = r.name ? exactAt(problems, `${rowBase}/${pointerSegment(r.name.trim())}`) : undefined;
+          const hidden = secret || r.secret || r.masked;
+          const hint = r.masked ? (r.secret && secretRows ? secretRows.storedHint : maskedHint) : undefined;
           return (
-            <li key={r.id} className="kv-row">
+            <li key={r.id} className={secretRows ? 'kv-row kv-row-secret' : 'kv-row'}>
               <Field label={t('webhooks.headers.name')} error={error}>
                 {(p) => <input {...p} value={r.name} autoComplete="off" spellCheck={false} onChange={(e) => set(r.id, { name: e.target.value })} />}
               </Field>
-              <Field label={t('webhooks.headers.value')} {...(r.masked ? { hint: maskedHint } : {})}>
+              <Field label={t('webhooks.headers.value')} {...(hint ? { hint } : {})}>
                 {(p) => (
                   <input
                     {...p}
                     {...(error ? { 'aria-invalid': true } : {})}
-                    type={secret || r.masked ? 'password' : 'text'}
-                    autoComplete={secret || r.masked ? 'new-password' : 'off'}
+                    type={hidden ? 'password' : 'text'}
+                    autoComplete={hidden ? 'new-password' : 'off'}
+                    {...(r.secret && r.masked ? { placeholder: t('webhooks.headers.storedPlaceholder') } : {})}
                     value={r.value}
                     onChange={(e) => set(r.id, { value: e.target.value })}
                   />
                 )}
               </Field>
+              {secretRows ? (
+                <label className="kv-secret">
+                  <input type="checkbox" checked={r.secret === true} onChange={(e) => set(r.id, { secret: e.target.checked })} /> {t('webhooks.headers.secret')}
+                </label>
+              ) : null}
               <button type="button" className="kv-remove" onClick={() => onChange(rows.filter((x) => x.id !== r.id))}>
                 {t('webhooks.headers.remove', { name: r.name || t('webhooks.headers.unnamed') })}
               </button>

@@ -66,6 +66,7 @@ function WebhookForm({ catalogs, webhook, onClose, onSaved }: { catalogs: Catalo
     retryCannotClear: t('webhooks.form.retryCannotClear'),
     retypeSecret: t('webhooks.form.retypeSecret'),
     retypeHeader: t('webhooks.form.retypeHeader'),
+    retypeSecretHeader: t('webhooks.form.retypeSecretHeader'),
     number: t('webhooks.form.number'),
   };
 
@@ -243,8 +244,21 @@ function WebhookForm({ catalogs, webhook, onClose, onSaved }: { catalogs: Catalo
       </TabPanel>
       <TabPanel id="headers" active={tab}>
         <p className="muted">{t('webhooks.headers.intro')}</p>
-        {problems.some((p) => p.field === '/headers') ? <p className="field-error">{problems.find((p) => p.field === '/headers')!.message}</p> : null}
-        <KeyValueRows rows={form.headers} onChange={(rows) => set('headers', rows)} base="/headers" problems={problems} maskedHint={t('webhooks.headers.maskedHint')} />
+        {problems
+          .filter((p) => p.field === '/headers' || p.field === '/secretHeaders')
+          .map((p) => (
+            <p key={p.field} className="field-error">
+              {p.message}
+            </p>
+          ))}
+        <KeyValueRows
+          rows={form.headers}
+          onChange={(rows) => set('headers', rows)}
+          base="/headers"
+          problems={problems}
+          maskedHint={t('webhooks.headers.maskedHint')}
+          secretRows={{ base: '/secretHeaders', storedHint: t('webhooks.headers.storedHint') }}
+        />
       </TabPanel>
       {webhook ? (
         <TabPanel id="secret" active={tab}>

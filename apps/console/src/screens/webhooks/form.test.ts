@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authProperties, createBody, formOf, parseList, tabOf, updateBody, type FormMessages, type Plugin, type Webhook } from './form.ts';
 
-const msg: FormMessages = { retryNumbers: 'numbers', retryCannotClear: 'cannot clear', retypeSecret: 'retype', retypeHeader: 'retype header', number: 'number' };
+const msg: FormMessages = { retryNumbers: 'numbers', retryCannotClear: 'cannot clear', retypeSecret: 'retype', retypeHeader: 'retype header', retypeSecretHeader: 'retype secret header', number: 'number' };
 const plugins: Plugin[] = [
   { id: 'none', version: '1.0.0', builtIn: true, configSchema: { type: 'object', properties: {} }, secretFields: [] },
   { id: 'basic', version: '1.0.0', builtIn: true, configSchema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } }, secretFields: ['password'] },
@@ -68,6 +68,35 @@ describe('the webhook form', () => {
     expect(problems).toEqual([]);
     expect(body).toMatchObject({ projects: ['a', 'b', 'c'], retry: { schedule: [1, 2, 3] }, auth: { type: 'oauth2', tokenUrl: 'https://t', scopes: 3, audience: 'a', pkce: true } });
     expect(createBody({ ...f, retry: '5, soon' }, plugins, msg).problems).toEqual([{ field: '/retry', message: 'numbers' }]);
+  });
+
+  it('keeps stored secret headers by leaving them out, and sends only what was typed or removed', () => {
+    const w: Webhook = { ...stored, headers: { 'X-Source': 'herald' }, secretHeaders: { 'X-Vault': '********', 'X-Key': '********' } };
+    const f = formOf(w, plugins);
+    expect(f.headers.map((h) => [h.name, h.value, !!h.masked, !!h.secret])).toEqual([['X-Source', 'herald', false, false], ['X-Vault', '', true, true], ['X-Key', '', true, true]]);
+    const unchanged = updateBody({ ...f, name: 'ERP 2' }, f, plugins, msg);
+    expect(unchanged.problems).toEqual([]);
+    for (const k of ['headers', 'secretHeaders', 'removeSecretHeaders']) expect(unchanged.body).not.toHaveProperty(k);
+
+    // X-Vault replaced, X-Key removed, X-Source made secret (so headers go without it), a new secret row
+    const rows = f.headers
+      .filter((h) => h.name !== 'X-Key')
+      .map((h) => (h.name === 'X-Vault' ? { ...h, value: 'v2' } : h.name === 'X-Source' ? { ...h, secret: true } : h));
+    const changed = updateBody({ ...f, headers: [...rows, { id: 999, name: 'X-New', value: 'n', secret: true }] }, f, plugins, msg);
+    expect(changed.problems).toEqual([]);
+    expect(changed.body).toMatchObject({ headers: {}, secretHeaders: { 'X-Vault': 'v2', 'X-Source': 'herald', 'X-New': 'n' }, removeSecretHeaders: ['X-Key'] });
+
+    // a stored secret renamed, or made plain, needs its value typed: it is never shown
+    const renamed = updateBody({ ...f, headers: f.headers.map((h) => (h.name === 'X-Vault' ? { ...h, name: 'X-Vault-2' } : h)) }, f, plugins, msg);
+    expect(renamed.problems).toEqual([{ field: '/secretHeaders/X-Vault-2', message: 'retype secret header' }]);
+    const plain = updateBody({ ...f, headers: f.headers.map((h) => (h.name === 'X-Vault' ? { ...h, secret: false } : h)) }, f, plugins, msg);
+    expect(plain.problems).toEqual([{ field: '/headers/X-Vault', message: 'retype header' }]);
+
+    // create: secret rows go in secretHeaders
+    const created = createBody({ ...formOf({ ...stored, headers: {} }, plugins), authType: 'none', auth: {}, headers: [{ id: 1, name: 'X-Plain', value: 'p' }, { id: 2, name: 'X-Secret', value: 's', secret: true }] }, plugins, msg);
+    expect(created.body).toMatchObject({ headers: { 'X-Plain': 'p' }, secretHeaders: { 'X-Secret': 's' } });
+    expect(tabOf('/secretHeaders/X-Secret')).toBe('headers');
+    expect(tabOf('/removeSecretHeaders/0')).toBe('headers');
   });
 
   it('maps pointers to tabs, and parses lists', () => {

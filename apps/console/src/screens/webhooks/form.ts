@@ -16,12 +16,16 @@ export const METHODS: HttpMethod[] = ['POST', 'PUT', 'PATCH'];
 /** How answers show a secret value. */
 export const MASK = '********';
 
-/** A key/value row (extra headers, a plugin's map setting). `masked`: its value is a secret the API did not show. */
+/**
+ * A key/value row (extra headers, a plugin's map setting). `masked`: its value is a secret the API
+ * did not show. `secret`: an extra header sent as one of the webhook's `secretHeaders` (write-only).
+ */
 export interface KeyValue {
   id: number;
   name: string;
   value: string;
   masked?: boolean;
+  secret?: boolean;
 }
 
 export type AuthValue = string | boolean | KeyValue[];
@@ -132,7 +136,11 @@ export function formOf(w: Webhook, plugins: Plugin[]): FormState {
     retry: w.retry ? w.retry.schedule.join(', ') : '',
     authType: type,
     auth: authValues(authProperties(plugins.find((p) => p.id === type)), stored),
-    headers: Object.entries(w.headers).map(([k, v]) => (v === MASK ? newRow(k, '', true) : newRow(k, v))),
+    headers: [
+      ...Object.entries(w.headers).map(([k, v]) => (v === MASK ? newRow(k, '', true) : newRow(k, v))),
+      // Stored secret headers: set, never shown; an empty value keeps the stored one.
+      ...Object.keys(w.secretHeaders ?? {}).map((k) => ({ ...newRow(k, '', true), secret: true })),
+    ],
   };
 }
 
@@ -150,6 +158,8 @@ export interface FormMessages {
   retryCannotClear: string;
   retypeSecret: string;
   retypeHeader: string;
+  /** A stored secret header renamed, or a shown one made secret: its value must be typed. */
+  retypeSecretHeader: string;
   number: string;
 }
 
@@ -211,9 +221,37 @@ function retryBody(form: FormState, problems: FieldProblem[], msg: FormMessages)
   return { schedule };
 }
 
+const plainRows = (rows: KeyValue[]) => rows.filter((r) => !r.secret);
+const secretRows = (rows: KeyValue[]) => rows.filter((r) => r.secret);
+
 function headersBody(form: FormState, problems: FieldProblem[], msg: FormMessages): Record<string, string> {
-  for (const r of form.headers) if (r.masked && r.value === '') problems.push({ field: `/headers/${pointerSegment(r.name)}`, message: msg.retypeHeader });
-  return rowsToMap(form.headers);
+  const rows = plainRows(form.headers);
+  for (const r of rows) if (r.masked && r.value === '') problems.push({ field: `/headers/${pointerSegment(r.name)}`, message: msg.retypeHeader });
+  return rowsToMap(rows);
+}
+
+/**
+ * The secret headers of a PATCH, which the API merges by name: the values typed (new or
+ * replacing), and the stored ones the form no longer has as secret headers, to remove. A stored
+ * secret header left as it was (same row, same name, no value typed) is not sent, so it keeps its
+ * value; one renamed, or a masked plain header made secret, has to be typed.
+ */
+function secretHeadersBody(form: FormState, initial: FormState, problems: FieldProblem[], msg: FormMessages): Pick<WebhookUpdate, 'secretHeaders' | 'removeSecretHeaders'> {
+  const set: Record<string, string> = {};
+  const kept = new Set<string>();
+  for (const r of secretRows(form.headers)) {
+    const name = r.name.trim();
+    if (name === '' && r.value === '') continue;
+    const before = initial.headers.find((x) => x.id === r.id);
+    if (r.value !== '' || !r.masked) set[name] = r.value;
+    else if (before?.secret && before.name === r.name) {
+      kept.add(name.toLowerCase());
+      continue;
+    } else problems.push({ field: `/secretHeaders/${pointerSegment(name)}`, message: msg.retypeSecretHeader });
+    kept.add(name.toLowerCase());
+  }
+  const remove = secretRows(initial.headers).map((r) => r.name).filter((n) => !kept.has(n.toLowerCase()));
+  return { ...(Object.keys(set).length > 0 ? { secretHeaders: set } : {}), ...(remove.length > 0 ? { removeSecretHeaders: remove } : {}) };
 }
 
 function dedupBody(form: FormState, problems: FieldProblem[], msg: FormMessages): number | undefined {
@@ -233,6 +271,7 @@ export function createBody(form: FormState, plugins: Plugin[], msg: FormMessages
   const retry = retryBody(form, problems, msg);
   const dedup = dedupBody(form, problems, msg);
   const headers = headersBody(form, problems, msg);
+  const secretHeaders = rowsToMap(secretRows(form.headers));
   const body: WebhookCreate = {
     name: form.name,
     url: form.url,
@@ -241,6 +280,7 @@ export function createBody(form: FormState, plugins: Plugin[], msg: FormMessages
     eventTypes: form.eventTypes,
     auth: authBody(form, props, problems, msg, false),
     headers,
+    ...(Object.keys(secretHeaders).length > 0 ? { secretHeaders } : {}),
     ...(form.description ? { description: form.description } : {}),
     ...(form.projectsMode === 'only' ? { projects: parseList(form.projects) } : {}),
     ...(form.schema ? { schema: form.schema } : {}),
@@ -254,6 +294,7 @@ export function createBody(form: FormState, plugins: Plugin[], msg: FormMessages
  * The body of PATCH /v1/webhooks/{id}. `auth` and `headers` are replaced whole by the API and it
  * answers their secrets masked, so they are sent only when changed: an unchanged authentication
  * keeps its stored secrets by being left out (the API takes `********` literally, not as "keep").
+ * Secret headers are merged by name (see secretHeadersBody).
  */
 export function updateBody(form: FormState, initial: FormState, plugins: Plugin[], msg: FormMessages): { body: WebhookUpdate; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
@@ -274,7 +315,8 @@ export function updateBody(form: FormState, initial: FormState, plugins: Plugin[
     ...(retry ? { retry } : {}),
   };
   if (authChanged(form, initial, props)) body.auth = authBody(form, props, problems, msg, form.authType === initial.authType);
-  if (!sameRows(form.headers, initial.headers)) body.headers = headersBody(form, problems, msg);
+  if (!sameRows(plainRows(form.headers), plainRows(initial.headers))) body.headers = headersBody(form, problems, msg);
+  Object.assign(body, secretHeadersBody(form, initial, problems, msg));
   return { body, problems };
 }
 
@@ -284,6 +326,7 @@ export type TabKey = 'details' | 'auth' | 'headers' | 'secret';
 export function tabOf(field: string): TabKey {
   if (field === '/auth' || field.startsWith('/auth/')) return 'auth';
   if (field === '/headers' || field.startsWith('/headers/')) return 'headers';
+  if (['/secretHeaders', '/removeSecretHeaders'].some((f) => field === f || field.startsWith(`${f}/`))) return 'headers';
   if (field === '/secret') return 'secret';
   return 'details';
 }

@@ -112,6 +112,16 @@ export class DeliveryQueue {
     return this.#model.find(filter).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<QueueEntryDoc[]>();
   }
 
+  /**
+   * How many entries are due at `now` and how many later (the retry-backlog metric), in one
+   * aggregation over the collection: a scan on mongo-java-server, of the deliveries still to be
+   * attempted only.
+   */
+  async counts(now: Date): Promise<{ due: number; scheduled: number }> {
+    const groups = await this.#model.aggregate<{ _id: boolean; n: number }>([{ $group: { _id: { $lte: ['$dueAt', now] }, n: { $sum: 1 } } }]);
+    return { due: groups.find((g) => g._id === true)?.n ?? 0, scheduled: groups.find((g) => g._id !== true)?.n ?? 0 };
+  }
+
   /** The entries of these deliveries (one read by `_id`). */
   get(ids: readonly string[]): Promise<QueueEntryDoc[]> {
     if (ids.length === 0) return Promise.resolve([]);

@@ -239,6 +239,14 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     return claimed;
   }
 
+  /**
+   * Counts the queue's entries, not the deliveries: a delivery cancelled while pending keeps its
+   * entry (and so counts) until the scheduler comes to it when it is due; the log is never scanned.
+   */
+  backlog(now: Date = new Date()): Promise<{ due: number; scheduled: number }> {
+    return this.#queue.counts(now);
+  }
+
   async complete(account: AccountId, id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
     const current = await this.#read(account, id, OUTCOME_FIELDS);
     if (!current || current.status !== 'pending' || current.leaseOwner !== owner) return false;

@@ -4,7 +4,7 @@ import { fromJsonText, toJsonText } from '../../internal/json-value.ts';
 import type { StoredWebhookSecrets, WebhookSecrets } from '../../internal/webhook-secrets.ts';
 
 /**
- * A webhook as stored in `webhooks`. The plugin settings (`auth`) and the header map are JSON
+ * A webhook as stored in `webhooks`. The plugin settings (`auth`) and the header maps are JSON
  * text: their keys are header names and plugin-defined names, which may hold `.` or `$`.
  *
  * With an encryption key (see internal/webhook-secrets.ts) `secret` is `enc:v1:…`, `auth` holds
@@ -27,6 +27,8 @@ export interface WebhookDoc {
   sealedAuth?: string;
   /** The previous secrets of a rotation: JSON text, encrypted with a key. */
   previousSecrets?: string;
+  /** The secret headers, name → value: JSON text, encrypted with a key; absent = none. */
+  secretHeaders?: string;
   schema?: string;
   dedupWindowSeconds: number;
   retry?: { schedule: number[] };
@@ -58,6 +60,7 @@ export const webhookSchema = new Schema<WebhookDoc>(
     secret: { type: String },
     sealedAuth: { type: String },
     previousSecrets: { type: String },
+    secretHeaders: { type: String },
     schema: { type: String },
     dedupWindowSeconds: { type: Number },
     retry: { type: new Schema({ schedule: { type: [Number], default: undefined } }, { _id: false }), default: undefined },
@@ -94,6 +97,7 @@ export function toWebhookDoc(w: Webhook, secrets: StoredWebhookSecrets): Webhook
   };
   if (secrets.sealedAuth !== undefined) doc.sealedAuth = secrets.sealedAuth;
   if (secrets.previousSecrets !== undefined) doc.previousSecrets = secrets.previousSecrets;
+  if (secrets.secretHeaders !== undefined) doc.secretHeaders = secrets.secretHeaders;
   if (w.description !== undefined) doc.description = w.description;
   if (w.projects !== undefined) doc.projects = [...w.projects];
   if (w.schema !== undefined) doc.schema = w.schema;
@@ -111,7 +115,8 @@ export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
   const stored: StoredWebhookSecrets = { secret: doc.secret, auth: fromJsonText<WebhookAuth>(doc.auth) };
   if (doc.sealedAuth != null) stored.sealedAuth = doc.sealedAuth;
   if (doc.previousSecrets != null) stored.previousSecrets = doc.previousSecrets;
-  const { secret, auth, previousSecrets } = secrets.open({ id: doc._id, account: doc.account }, stored);
+  if (doc.secretHeaders != null) stored.secretHeaders = doc.secretHeaders;
+  const { secret, auth, previousSecrets, secretHeaders } = secrets.open({ id: doc._id, account: doc.account }, stored);
   const w: Webhook = {
     id: doc._id,
     account: doc.account,
@@ -137,5 +142,6 @@ export function toWebhook(doc: WebhookDoc, secrets: WebhookSecrets): Webhook {
   if (doc.disabledReason != null) w.disabledReason = doc.disabledReason;
   if (doc.disabledAt != null) w.disabledAt = doc.disabledAt;
   if (previousSecrets !== undefined) w.previousSecrets = previousSecrets;
+  if (secretHeaders !== undefined) w.secretHeaders = secretHeaders;
   return w;
 }

@@ -1,16 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadPlugins } from '@herald/runtime';
 import { maskConfig, type TransportPlugin } from '@herald/transport';
+import { loadPlugins } from './plugins.ts';
 
 const NAME = '@acme/herald-transport-oauth2';
 
 /**
- * Herald installs a plugin as HERALD_PLUGINS names it: `loadPlugins` imports the package by name,
- * resolved from the deployment's directory (here: this package's own, where the name resolves
- * through its package.json `exports`, as it does for an operator who installed it).
+ * The worked example, `examples/herald-transport-oauth2`, loaded as HERALD_PLUGINS names it: by
+ * package name, found among Herald's own packages (a devDependency of this one). Installing it
+ * from its tarball in a project of one's own, as a third party does, is
+ * test/plugin-kit-install.int.test.ts. `from` is a directory where it is not installed.
  */
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGE_DIR = '/';
 
 async function loadByName(name: string) {
   const mod = (await import(name)) as { plugin?: TransportPlugin; default?: TransportPlugin };

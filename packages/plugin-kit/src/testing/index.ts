@@ -1,8 +1,8 @@
 /**
- * The plugin test kit (`@herald/transport/testing`): test a transport plugin with no network.
+ * The plugin test kit (`@herald/plugin-kit/testing`): test a transport plugin with no network.
  */
 import { PluginRegistry } from '../plugin-registry.ts';
-import type { OutgoingRequest, PluginContext, TransportPlugin } from '../plugin.ts';
+import type { OutgoingRequest, PluginContext, TransportPlugin } from '../contract.ts';
 import { sampleContext, sampleRequest } from './samples.ts';
 
 export { sampleContext, sampleRequest };

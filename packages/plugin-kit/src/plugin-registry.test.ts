@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PluginRegistry } from './plugin-registry.ts';
-import { defineTransportPlugin, type TransportPlugin } from './plugin.ts';
+import { defineTransportPlugin, type TransportPlugin } from './contract.ts';
 
 const base: TransportPlugin<{ token: string }> = defineTransportPlugin({
   id: 'demo',

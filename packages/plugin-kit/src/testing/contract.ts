@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import semver from 'semver';
 import { PluginRegistry } from '../plugin-registry.ts';
-import { TRANSPORT_CONTRACT_VERSION, type OutgoingRequest, type PluginContext, type TransportPlugin } from '../plugin.ts';
+import { TRANSPORT_CONTRACT_VERSION, type OutgoingRequest, type PluginContext, type TransportPlugin } from '../contract.ts';
 import { MASK, maskConfig, maskHeaders } from '../masking.ts';
 import { sampleContext, sampleRequest } from './samples.ts';
 

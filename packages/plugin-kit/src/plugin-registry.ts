@@ -1,7 +1,15 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import semver from 'semver';
-import { HeraldError, schemaErrorPointer, type FieldError, type WebhookAuth } from '@herald/core';
-import { TRANSPORT_CONTRACT_VERSION, type TransportPlugin } from './plugin.ts';
+// Bundled into the kit's dist (scripts/build.ts): inside Herald the registry throws Herald's own
+// HeraldError, so the API answers its codes with their statuses.
+import { HeraldError, schemaErrorPointer, type FieldError } from '@herald/core';
+import { TRANSPORT_CONTRACT_VERSION, type TransportPlugin } from './contract.ts';
+
+/** A webhook's `auth`: the plugin id in `type`, the plugin's config beside it. */
+export interface PluginAuth {
+  type: string;
+  [setting: string]: unknown;
+}
 
 interface Registered {
   plugin: TransportPlugin;
@@ -68,7 +76,7 @@ export class PluginRegistry {
   }
 
   /** Checks a webhook's `auth` against its plugin's config schema; throws HERALD_PLUGIN_CONFIG_INVALID naming the fields. */
-  validateAuth(auth: WebhookAuth): void {
+  validateAuth(auth: PluginAuth): void {
     const plugin = this.get(auth.type);
     const { type: _type, ...config } = auth;
     const r = this.#plugins.get(plugin.id)!;

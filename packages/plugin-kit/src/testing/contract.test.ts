@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineTransportPlugin, type TransportPlugin } from '../plugin.ts';
+import { defineTransportPlugin, type TransportPlugin } from '../contract.ts';
 import { pluginContract, soundsSecret, type PluginContractOptions } from './contract.ts';
 
 interface TokenConfig {

@@ -1,4 +1,4 @@
-import type { OutgoingRequest, PluginContext } from '../plugin.ts';
+import type { OutgoingRequest, PluginContext } from '../contract.ts';
 
 /** A request as Herald hands it to a plugin (a fresh copy each call). */
 export function sampleRequest(overrides: Partial<OutgoingRequest> = {}): OutgoingRequest {
