@@ -25,6 +25,11 @@ beforeAll(async () => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // What the events below name: their account, and their type in the catalog.
+  for (const [path, body] of [['/v1/accounts', { id: 'acc_1', name: 'Acme' }], ['/v1/event-types', { name: 'ticket.priority_changed', description: 'The priority of a ticket changed.' }]] as const) {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  }
   await bus.subscribe({ groupId: 'probe', topics: [topics.events], handleBatch: async (b) => void published.push(...b.messages) });
 });
 afterAll(async () => {

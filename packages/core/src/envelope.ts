@@ -89,3 +89,16 @@ export function parseEnvelope(input: unknown): EventEnvelope {
   if (!r.ok) throw HeraldError.validation('The event envelope is invalid', r.errors);
   return r.value;
 }
+
+/**
+ * Why a well-formed event is refused because Herald does not know what it names: an account that
+ * does not exist, or a type that is not in the event type catalog (F16; archived types are in it).
+ * The HTTP intake answers these with 422, the matcher sends such an event to `herald.events.dlq`
+ * with them in its `herald-error` header: one wording for both paths.
+ */
+export function unknownReferenceErrors(known: { account: boolean; type: boolean }): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!known.account) errors.push({ field: '/account', message: 'is not a known account' });
+  if (!known.type) errors.push({ field: '/type', message: 'is not in the event type catalog' });
+  return errors;
+}

@@ -19,7 +19,11 @@ export class EventDataValidator {
   constructor(private readonly lookup: (type: string) => Promise<EventTypeSchemaSource | null>) {}
 
   async errors(type: string, data: unknown): Promise<FieldError[]> {
-    const t = await this.lookup(type);
+    return this.errorsFor(type, await this.lookup(type), data);
+  }
+
+  /** As `errors`, for a type the caller has looked up already (null: not in the catalog). */
+  errorsFor(type: string, t: EventTypeSchemaSource | null, data: unknown): FieldError[] {
     if (!t?.schema) return [];
     let entry = this.#compiled.get(type);
     if (!entry || entry.at !== t.updatedAt.getTime()) {

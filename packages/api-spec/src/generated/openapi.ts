@@ -92,6 +92,17 @@ export interface paths {
          *     Who: the operator or the ingest token, for any account; an `admin` API key, for its own
          *     account only (`403` for another account's event, and for a `read` key). An event of an
          *     account whose `webhooksEnabled` is `false` is accepted but delivered to no webhook.
+         *
+         *     Checks, in this order: the envelope (`400`), the token's right to the account (`403`),
+         *     then that Herald knows what the event names (`422`): its `account` must exist and its
+         *     `type` must be in the event type catalog (`/v1/event-types`; an archived type is still
+         *     in it, and its events are accepted and delivered to no webhook). An empty catalog
+         *     takes no event: declare each type before posting it, as a webhook must name declared
+         *     types to subscribe. Last, in the `reject` mode of `HERALD_EVENT_VALIDATION`, `data`
+         *     must match the type's schema (`400`); in `flag` mode it is accepted and marked. An
+         *     unknown account or type is refused in either mode. An event produced to Kafka directly
+         *     goes through the same checks in the matcher: one that fails them goes to
+         *     `herald.events.dlq`, its header `herald-error` holding the same `errors`.
          */
         post: operations["postEvent"];
         delete?: never;
@@ -284,9 +295,10 @@ export interface paths {
         put?: never;
         /**
          * Register an event type
-         * @description Who: the operator. The name is the `type` that events carry. `schema`, when given, must be
-         *     a valid JSON Schema (draft 2020-12) and `example` must validate against it (`400`
-         *     otherwise). A name already registered, archived or not, is a `409`.
+         * @description Who: the operator. The name is the `type` that events carry; the intake refuses an event of
+         *     a type that is not registered (`422`), so register each type before posting it. `schema`,
+         *     when given, must be a valid JSON Schema (draft 2020-12) and `example` must validate
+         *     against it (`400` otherwise). A name already registered, archived or not, is a `409`.
          */
         post: operations["createEventType"];
         delete?: never;
@@ -1026,14 +1038,14 @@ export interface components {
             /** @description What went wrong, for a human. */
             detail?: string;
             /**
-             * @description The stable Herald error code, for programs: `HERALD_VALIDATION` (400, 415),
+             * @description The stable Herald error code, for programs: `HERALD_VALIDATION` (400, 415, 422),
              *     `HERALD_PLUGIN_NOT_FOUND` and `HERALD_PLUGIN_CONFIG_INVALID` (400, about `auth`),
              *     `HERALD_UNAUTHORIZED` (401), `HERALD_FORBIDDEN` (403), `HERALD_NOT_FOUND` (404),
              *     `HERALD_METHOD_NOT_ALLOWED` (405), `HERALD_CONFLICT` (409), `HERALD_PAYLOAD_TOO_LARGE`
              *     (413), `HERALD_INTERNAL` (500), `HERALD_UNAVAILABLE` (503). New codes may be added.
              */
             code?: string;
-            /** @description On a `400`, one entry per bad field. */
+            /** @description On a `400` or a `422`, one entry per bad field. */
             errors?: {
                 /**
                  * @description A JSON Pointer (RFC 6901) into the request body (`/retry/schedule/0`; empty
@@ -1896,6 +1908,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The event is well-formed but names what Herald does not know: an account that does not
+         *     exist (`/account`), or a type that is not in the event type catalog (`/type`). Nothing
+         *     was produced; create the account or declare the type, then post the event again.
+         */
+        UnknownEventReference: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The event type is invalid; `errors` names each bad field. */
         EventTypeBadRequest: {
             headers: {
@@ -2335,6 +2360,7 @@ export interface operations {
             403: components["responses"]["EventForbidden"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnknownEventReference"];
         };
     };
     getCaller: {
