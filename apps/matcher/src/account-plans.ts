@@ -4,16 +4,20 @@ import { TtlCache } from '@herald/runtime';
 
 /** What the matcher needs of one account: its match plan and each webhook's de-duplication window. */
 export interface AccountPlan {
+  /** false: no such account (its events go to the dead-letter topic). */
+  known: boolean;
   plan: MatchPlan;
   /** Webhook id → de-duplication window in seconds (F8); 0 = off. */
   dedupWindowSeconds: ReadonlyMap<string, number>;
 }
 
-const NOTHING: AccountPlan = { plan: createMatchPlan([], []), dedupWindowSeconds: new Map() };
+const NOTHING = { plan: createMatchPlan([], []), dedupWindowSeconds: new Map<string, number>() };
 
 /**
  * Each account's webhooks and rule groups, compiled into a match plan and cached for `ttlMs`
- * (0 = no cache); an account whose plan switch is off gets a plan that matches nothing.
+ * (0 = no cache); an account whose plan switch is off gets a plan that matches nothing, and an
+ * account that does not exist one that says so (`known: false`; cached too: creating the account
+ * publishes a change on herald.config).
  * `invalidate` drops an account at once (herald.config tells the matcher what changed); the TTL
  * is the backstop.
  */
@@ -23,8 +27,9 @@ export class AccountPlans {
   constructor(store: Pick<Store, 'webhooks' | 'accounts' | 'ruleGroups'>, ttlMs: number, now: () => number = Date.now) {
     this.#cache = new TtlCache(async (account) => {
       const [a, webhooks, groups] = await Promise.all([store.accounts.get(account), store.webhooks.list(account), store.ruleGroups.list(account)]);
-      if (a && !a.webhooksEnabled) return NOTHING;
-      return { plan: createMatchPlan(webhooks, groups), dedupWindowSeconds: new Map(webhooks.map((w) => [w.id, w.dedupWindowSeconds])) };
+      if (!a) return { known: false, ...NOTHING };
+      if (!a.webhooksEnabled) return { known: true, ...NOTHING };
+      return { known: true, plan: createMatchPlan(webhooks, groups), dedupWindowSeconds: new Map(webhooks.map((w) => [w.id, w.dedupWindowSeconds])) };
     }, ttlMs, now);
   }
 

@@ -23,7 +23,7 @@ function webhook(id: string, extra: Partial<Webhook> = {}): Webhook {
 }
 
 function planOf(webhooks: Webhook[], groups: RuleGroup[] = []): AccountPlan {
-  return { plan: createMatchPlan(webhooks, groups), dedupWindowSeconds: new Map(webhooks.map((w) => [w.id, w.dedupWindowSeconds])) };
+  return { known: true, plan: createMatchPlan(webhooks, groups), dedupWindowSeconds: new Map(webhooks.map((w) => [w.id, w.dedupWindowSeconds])) };
 }
 
 describe('matchEvent', () => {

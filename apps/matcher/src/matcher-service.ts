@@ -1,8 +1,9 @@
-import { entityKey, topicNames, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
+import { entityKey, topicNames, unknownReferenceErrors, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
 import type { Store } from '@herald/store';
 import { EventDataValidator, TtlCache, type Logger, type MatcherEventResult, type MatcherMetrics } from '@herald/runtime';
-import { AccountPlans } from './account-plans.ts';
+import type { EventType } from '@herald/store';
+import { AccountPlans, type AccountPlan } from './account-plans.ts';
 import { matchEvent } from './match-event.ts';
 
 export interface MatcherOptions {
@@ -12,7 +13,10 @@ export interface MatcherOptions {
   topics?: TopicNames;
   groupId?: string;
   cacheTtlMs?: number;
-  /** Event data that fails its event type's JSON Schema: `reject` (to the DLQ) or `flag` (matched anyway). Default reject. */
+  /**
+   * Event data that fails its event type's JSON Schema: `reject` (to the DLQ) or `flag` (matched
+   * anyway). Default reject. An event of an unknown account or type goes to the DLQ either way.
+   */
   eventValidation?: 'reject' | 'flag';
   /** Counts events by result for /metrics (createMatcherMetrics). Absent = none. */
   metrics?: MatcherMetrics;
@@ -31,8 +35,11 @@ export const DLQ_ERROR_HEADER = 'herald-error';
 /**
  * Reads events from `herald.events`, matches each against its account's subscriptions and event
  * rules and produces one job per (event, webhook, schema) to `herald.deliveries`. A message that is
- * not a valid envelope goes to `herald.events.dlq` with the reason, and the matcher moves
- * on. A batch is committed only after Kafka acknowledged everything it produced.
+ * not a valid envelope, or an event of an account that does not exist or of a type that is not in
+ * the event type catalog, or (reject mode) whose data fails its type's schema, goes to
+ * `herald.events.dlq` with the reason (`[{ field, message }]` in the DLQ_ERROR_HEADER, as the HTTP
+ * intake's 400/422 name them), and the matcher moves on. A batch is committed only after Kafka
+ * acknowledged everything it produced.
  */
 export function createMatcher(options: MatcherOptions): Matcher {
   const { bus, store, logger } = options;
@@ -46,7 +53,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
   let subscription: Subscription | undefined;
 
   /** The message as a valid event, or why it is not one. Store trouble throws (the batch is retried). */
-  async function readEvent(value: Buffer): Promise<{ event: EventEnvelope } | { errors: FieldError[] }> {
+  async function readEvent(value: Buffer): Promise<{ event: EventEnvelope; type: EventType; account: AccountPlan } | { errors: FieldError[] }> {
     let parsed: unknown;
     try {
       parsed = decodeJson(value);
@@ -55,11 +62,15 @@ export function createMatcher(options: MatcherOptions): Matcher {
     }
     const r = validateEnvelope(parsed);
     if (!r.ok) return { errors: r.errors };
+    // Both cached: an unknown account or type costs a store read once per TTL (or config change).
+    const [account, type] = await Promise.all([cache.get(r.value.account), typeCache.get(r.value.type)]);
+    const unknown = unknownReferenceErrors({ account: account.known, type: type !== null });
+    if (unknown.length > 0 || type === null) return { errors: unknown };
     if (r.value.action !== 'delete' && (options.eventValidation ?? 'reject') === 'reject') {
-      const errors = await dataValidator.errors(r.value.type, r.value.data);
+      const errors = dataValidator.errorsFor(type.name, type, r.value.data);
       if (errors.length > 0) return { errors };
     }
-    return { event: r.value };
+    return { event: r.value, type, account };
   }
 
   async function handleBatch(batch: Batch): Promise<void> {
@@ -71,13 +82,12 @@ export function createMatcher(options: MatcherOptions): Matcher {
       const checked = await readEvent(m.value);
       if ('event' in checked) {
         // An archived event type is switched off: its events are taken in and go to no webhook.
-        if ((await typeCache.get(checked.event.type))?.archived) {
+        if (checked.type.archived) {
           logger.debug({ eventId: checked.event.id, type: checked.event.type }, 'event of an archived type: matched to nothing');
           results.push({ result: 'archived_type', account: checked.event.account, jobs: 0 });
           continue;
         }
-        const plan = await cache.get(checked.event.account);
-        const matched = matchEvent(checked.event, plan);
+        const matched = matchEvent(checked.event, checked.account);
         for (const job of matched) {
           jobs.push({ key: entityKey(checked.event), value: encodeJson(job), headers: { 'herald-event-id': checked.event.id } });
         }

@@ -4,7 +4,8 @@ import { accountLabels, withAccount, type AppMetrics } from './metrics.ts';
 /**
  * What the matcher made of an event: `matched` (one delivery job or more), `no_match` (no
  * webhook or rule wanted it), `archived_type` (its event type is archived: matched to nothing),
- * `dlq` (not a valid event: sent to herald.events.dlq).
+ * `dlq` (sent to herald.events.dlq: not a valid event, of an unknown account or of a type not in
+ * the event type catalog, or, in reject mode, data that fails its type's schema).
  */
 export type MatcherEventResult = 'matched' | 'no_match' | 'archived_type' | 'dlq';
 

@@ -17,6 +17,8 @@ export function accountHandlers(deps: ApiDeps): Record<string, OperationHandler>
         }
         throw err;
       }
+      // A matcher may have seen (and cached) events of this account before it existed.
+      await publishConfigChange(deps, { kind: 'account', account: account.id, id: account.id });
       return { status: 201, body: presentAccount(account) };
     },
     async listAccounts({ query }) {
