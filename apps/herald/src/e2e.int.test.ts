@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { deliveryIdFor, entityKey, topicNames, type EventEnvelope } from '@herald/core';
+import { deliveryIdFor, entityKey, topicNames, type DeliveryJob, type EventEnvelope } from '@herald/core';
 import { createKafkaBus, decodeJson, encodeJson, type Bus, type ConsumedMessage } from '@herald/bus';
 import { createMongoStore, type Store } from '@herald/store';
 import { loadPlugins, silentLogger } from '@herald/runtime';
@@ -35,6 +35,7 @@ let server: Server;
 let api: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const dead: ConsumedMessage[] = [];
+const jobs: DeliveryJob[] = [];
 
 function event(id: string, entityId = '1042'): EventEnvelope {
   return {
@@ -49,6 +50,7 @@ beforeAll(async () => {
   store = createMongoStore({ uri: mongoUri(), dbName });
   await store.init();
   await bus.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
+  await store.accounts.create({ id: 'acc_e2e', name: 'E2E', webhooksEnabled: true, createdAt: new Date(), updatedAt: new Date() });
   await store.webhooks.upsert({
     id: 'wh_e2e', account: 'acc_e2e', name: 'E2E receiver', url: `${receiver.url}/hooks`, method: 'POST', active: true,
     eventTypes: ['ticket.priority_changed'], auth: { type: 'bearer', token: 'receiver-token' }, headers: {}, secret,
@@ -74,6 +76,12 @@ beforeAll(async () => {
       auth: { type: 'none' }, headers: {}, secret, dedupWindowSeconds: 60, createdAt: now, updatedAt: now,
     });
   }
+  // Subscribed to a type the catalog does not hold (the API refuses that; a store can hold it):
+  // were such events matched, this webhook would get them.
+  await store.webhooks.upsert({
+    id: 'wh_undeclared', account: 'acc_e2e', name: 'undeclared', url: `${receiver.url}/undeclared`, method: 'POST', active: true, eventTypes: ['ticket.undeclared'],
+    auth: { type: 'none' }, headers: {}, secret, dedupWindowSeconds: 0, createdAt: now, updatedAt: now,
+  });
   await store.eventTypes.create({ name: 'ticket.ssrf', description: 'For the SSRF test', archived: false, createdAt: now, updatedAt: now });
   await store.eventTypes.create({ name: 'ticket.commented', description: 'A comment on a ticket', archived: false, createdAt: now, updatedAt: now });
   await store.eventTypes.create({
@@ -87,6 +95,7 @@ beforeAll(async () => {
   await matcher.start();
   await delivery.start();
   await bus.subscribe({ groupId: `${prefix}dlq-probe`, topics: [topics.eventsDlq], handleBatch: async (b) => void dead.push(...b.messages) });
+  await bus.subscribe({ groupId: `${prefix}jobs-probe`, topics: [topics.deliveries], handleBatch: async (b) => void jobs.push(...b.messages.map((m) => decodeJson(m.value) as DeliveryJob)) });
   const app = createConfigApi({ bus, store, logger: silentLogger(), topics, plugins: await loadPlugins(), adminToken: ADMIN });
   server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
@@ -178,6 +187,32 @@ describe('walking skeleton on real Kafka and MongoDB', () => {
     expect(forEvent('evt_bad_data')).toHaveLength(0);
     expect((decodeJson(dead[0]!.value) as { id: string }).id).toBe('evt_bad_1');
     expect(forEvent('evt_bad_1')).toHaveLength(0);
+  });
+
+  it('sends an event of an undeclared type, or of an unknown account, to herald.events.dlq with the reason, and makes no delivery job', async () => {
+    const undeclared = { ...event('evt_undeclared_1', '6'), type: 'ticket.undeclared' };
+    const nobody = { ...event('evt_nobody_1', '6'), account: 'acc_nobody' };
+    const good = event('evt_after_undeclared', '6');
+    // One key, so one partition: once the good event is delivered, the two before it were handled.
+    await bus.publish(topics.events, [undeclared, nobody, good].map((e) => ({ key: 'acc_e2e:ticket:6', value: encodeJson(e) })));
+    await eventually(() => forEvent(good.id).length === 1, 'the good event after the refused ones', 60_000);
+    const idOf = (m: ConsumedMessage) => {
+      try {
+        return (decodeJson(m.value) as { id?: string }).id;
+      } catch {
+        return undefined; // the earlier test's message that is not JSON
+      }
+    };
+    const deadOf = (id: string) => dead.find((m) => idOf(m) === id);
+    await eventually(() => deadOf(undeclared.id) !== undefined && deadOf(nobody.id) !== undefined, 'both on the dead-letter topic', 30_000);
+    expect(JSON.parse(deadOf(undeclared.id)!.headers[DLQ_ERROR_HEADER]!)).toEqual([{ field: '/type', message: 'is not in the event type catalog' }]);
+    expect(JSON.parse(deadOf(nobody.id)!.headers[DLQ_ERROR_HEADER]!)).toEqual([{ field: '/account', message: 'is not a known account' }]);
+    expect(deadOf(undeclared.id)!.headers['herald-source']).toMatch(new RegExp(`^${topics.events.replace(/\./g, '\\.')}/\\d+/\\d+$`));
+    // The good event's job is on herald.deliveries: the probe has read past where theirs would be.
+    await eventually(() => jobs.some((j) => j.event.id === good.id), 'the good event\'s job on herald.deliveries', 30_000);
+    expect(jobs.filter((j) => j.event.id === undeclared.id || j.event.id === nobody.id)).toEqual([]);
+    expect(await store.deliveries.get('acc_e2e', deliveryIdFor(undeclared.id, 'wh_undeclared', null))).toBeNull();
+    expect(receiver.received.filter((r) => r.path === '/undeclared')).toEqual([]);
   });
 
   it('sends the Norwegian seed\'s schema "Message 1" byte for byte, and {{ticket:ref}} as the ticket\'s reference', async () => {
