@@ -72,7 +72,8 @@ describe('the API through the typed client', () => {
     const del = await acme.admin.DELETE('/v1/webhooks/{webhookId}', { params: { path: { webhookId: w.id } } });
     expect(del.response.status).toBe(204);
     expect((await acme.read.GET('/v1/webhooks/{webhookId}', { params: { path: { webhookId: w.id } } })).response.status).toBe(404);
-    await eventually(() => api.published.some((m) => m.topic === api.topics.config), 'a change on herald.config');
+    const changed = (m: (typeof api.published)[number]) => m.topic === api.topics.config && (decodeJson(m.value) as { kind?: string; id?: string }).id === w.id;
+    await eventually(() => api.published.some(changed), 'a change of the webhook on herald.config');
   });
 
   it('names each bad field, and stores nothing invalid', async () => {

@@ -116,6 +116,8 @@ describe('POST /v1/events: an event Herald cannot place', () => {
     const p = await unprocessable(await post(again, OPERATOR));
     expect(p.errors).toEqual([{ field: '/account', message: 'is not a known account' }]);
     expect((await api.operator.POST('/v1/accounts', { body: { id: 'acc_later', name: 'Later' } })).response.status).toBe(201);
+    // Matchers, which may have cached the account as unknown, are told.
+    await eventually(() => api.published.some((m) => m.topic === api.topics.config && (decodeJson(m.value) as { kind?: string; account?: string }).account === 'acc_later'), 'the new account on herald.config');
     expect((await post(again, OPERATOR)).status).toBe(202);
     await eventually(() => onBus('evt_later'), 'the event on herald.events');
   });
