@@ -1,8 +1,7 @@
 import { entityKey, topicNames, unknownReferenceErrors, validateEnvelope, type EventEnvelope, type FieldError, type TopicNames } from '@herald/core';
 import { decodeJson, encodeJson, type Batch, type Bus, type OutgoingMessage, type Subscription } from '@herald/bus';
-import type { Store } from '@herald/store';
+import type { EventType, Store } from '@herald/store';
 import { EventDataValidator, TtlCache, type Logger, type MatcherEventResult, type MatcherMetrics } from '@herald/runtime';
-import type { EventType } from '@herald/store';
 import { AccountPlans, type AccountPlan } from './account-plans.ts';
 import { matchEvent } from './match-event.ts';
 
