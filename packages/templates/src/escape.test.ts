@@ -1,4 +1,4 @@
-import { XMLValidator } from 'fast-xml-parser';
+import { saxesAccepts } from './xml-oracle.testing.ts';
 import { describe, expect, it } from 'vitest';
 import { JsonText, escapeJsonString, escapeXml, jsonOutput, textOutput, xmlOutput } from './escape.ts';
 
@@ -29,7 +29,7 @@ describe('output escaping', () => {
     ['\ufffe', '\ufffd'],
   ])('XML: %j', (input, escaped) => {
     expect(escapeXml(input)).toBe(escaped);
-    expect(XMLValidator.validate(`<a b="${escapeXml(input)}">${escapeXml(input)}</a>`)).toBe(true);
+    expect(saxesAccepts(`<a b="${escapeXml(input)}">${escapeXml(input)}</a>`)).toBe(true);
   });
 
   it.each([

@@ -14,5 +14,8 @@ export {
   type TemplateOptions,
 } from './schema-template.ts';
 export * from './schema-check.ts';
+export * from './body-check.ts';
+export { findJsonSyntaxProblem, type JsonSyntaxProblem } from './json-check.ts';
+export { findXmlSyntaxProblem, type XmlSyntaxProblem } from './xml-check.ts';
 export * from './schema-payload.ts';
 export * from './sample-event.ts';

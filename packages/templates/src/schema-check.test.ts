@@ -59,9 +59,16 @@ describe('schema check on save', () => {
   });
 
   it.each([
-    ['<a>\n  <b>{{ ticket.ref }}</a>', "the rendered output is not well-formed XML: Expected closing tag 'b' (opened in line 2, col 3) instead of closing tag 'a'. at line 2, column 12 of the rendered output"],
-    ['{{ ticket.ref }}', "the rendered output is not well-formed XML: char 'T' is not expected. at line 1, column 1 of the rendered output"],
-    ['<a>{{ ticket.title | raw }}</a>', "the rendered output is not well-formed XML: Expected closing tag 'a' (opened in line 1, col 1) instead of closing tag 'x'. at line 1, column 17 of the rendered output"],
+    ['<a>\n  <b>{{ ticket.ref }}</a>', 'the rendered output is not well-formed XML: the end tag </a> does not match the open element <b> at line 2, column 12 of the rendered output'],
+    ['{{ ticket.ref }}', 'the rendered output is not well-formed XML: text before the root element: only the XML declaration, a DOCTYPE, comments, processing instructions and whitespace may precede it (found "T") at line 1, column 1 of the rendered output'],
+    ['<a>{{ ticket.title | raw }}</a>', 'the rendered output is not well-formed XML: the end tag </x> does not match the open element <a> at line 1, column 17 of the rendered output'],
+    // What the lax check used before (fast-xml-parser's XMLValidator) let through.
+    ['<a>{{ ticket.ref }}</a><b/>', 'the rendered output is not well-formed XML: a second root element <b>: a document has exactly one root element at line 1, column 14 of the rendered output'],
+    ['<a/>{{ ticket.ref }}', 'the rendered output is not well-formed XML: text after the root element: only comments, processing instructions and whitespace may follow it (found "T") at line 1, column 5 of the rendered output'],
+    ['<!-- a -- b --><a>{{ ticket.ref }}</a>', 'the rendered output is not well-formed XML: "--" is not allowed inside a comment at line 1, column 8 of the rendered output'],
+    ['<a>{{ ticket.ref }}&nbsp;</a>', 'the rendered output is not well-formed XML: undeclared entity "&nbsp;": only &lt; &gt; &amp; &apos; &quot; and character references (&#…;) are allowed at line 1, column 10 of the rendered output'],
+    ['<a>\u0001{{ ticket.ref }}</a>', 'the rendered output is not well-formed XML: character U+0001 is not allowed in XML at line 1, column 4 of the rendered output'],
+    ['<{{ ticket.tags | join: " " }}>x</{{ ticket.tags | join: " " }}>', 'the rendered output is not well-formed XML: the attribute "b" of <a> has no value ("=" and a quoted value expected, found ">") at line 1, column 4 of the rendered output'],
   ])('refuses XML that is not well-formed: %j', (body, message) => {
     expect(problem(body, 'application/xml')).toBe(message);
   });

@@ -1,10 +1,8 @@
 import type { EventEnvelope } from '@herald/core';
-import { XMLValidator } from 'fast-xml-parser';
-import { findJsonSyntaxProblem } from './json-check.ts';
+import { checkBodyWellFormed } from './body-check.ts';
 import { compileTemplate, type SchemaTemplate, type TemplateOptions } from './schema-template.ts';
 import { buildTemplateContext, type TemplateContextOptions } from './template-context.ts';
 import { templateError, type TemplateProblem } from './template-error.ts';
-import { lineColumn } from './text-position.ts';
 
 export interface SchemaCheckOptions extends TemplateOptions, TemplateContextOptions {}
 
@@ -15,19 +13,9 @@ export interface SchemaCheckResult {
 }
 
 function wellFormedProblem(contentType: SchemaTemplate['contentType'], rendered: string): TemplateProblem | null {
-  if (contentType === 'application/json') {
-    const p = findJsonSyntaxProblem(rendered);
-    if (p === null) return null;
-    const { line, column } = lineColumn(rendered, p.offset);
-    return { message: `the rendered output is not well-formed JSON: ${p.message}`, line, column, of: 'the rendered output' };
-  }
-  if (contentType === 'application/xml') {
-    const r = XMLValidator.validate(rendered);
-    if (r === true) return null;
-    const { msg, line, col } = r.err;
-    return { message: `the rendered output is not well-formed XML: ${msg}`, line, column: col ?? 1, of: 'the rendered output' };
-  }
-  return null;
+  const r = checkBodyWellFormed(contentType, rendered);
+  if (r.ok) return null;
+  return { message: `the rendered output is not well-formed ${r.format}: ${r.reason}`, line: r.line, column: r.column, of: 'the rendered output' };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { HeraldError, type EventEnvelope } from '@herald/core';
-import { XMLValidator } from 'fast-xml-parser';
+import { saxesAccepts } from './xml-oracle.testing.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchemaContentType } from './content-types.ts';
 import type { TemplateLimits } from './limits.ts';
@@ -156,7 +156,7 @@ describe('escaping where values are inserted', () => {
 
   it('XML: text and attributes are escaped', () => {
     const out = renderXml('<t a="{{ ticket.title }}">{{ ticket.title }}</t>');
-    expect(XMLValidator.validate(out)).toBe(true);
+    expect(saxesAccepts(out)).toBe(true);
     expect(out).toBe(
       '<t a="a &quot;quote&quot;, a \\ backslash,\na newline, a tab\t, ünïcødé 😀, &lt;/x&gt; &amp; &apos;apos&apos;">' +
         'a &quot;quote&quot;, a \\ backslash,\na newline, a tab\t, ünïcødé 😀, &lt;/x&gt; &amp; &apos;apos&apos;</t>',
@@ -167,7 +167,7 @@ describe('escaping where values are inserted', () => {
     const c = buildTemplateContext({ ...event, data: { v: '</x><evil/>' } });
     const out = compileTemplate({ body: '<x>{{ ticket.v }}</x>', contentType: 'application/xml' }).render(c);
     expect(out).toBe('<x>&lt;/x&gt;&lt;evil/&gt;</x>');
-    expect(XMLValidator.validate(out)).toBe(true);
+    expect(saxesAccepts(out)).toBe(true);
   });
 
   it('text: nothing is escaped', () => {
