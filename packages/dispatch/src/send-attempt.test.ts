@@ -154,13 +154,94 @@ describe('sendAttempt', () => {
     expect(JSON.parse(got.body)).toEqual({ ticket: 'T-1042', title: 'Say "hi" \\ bye', hook: 'w' });
   });
 
-  it('fails to render a delivery whose schema was deleted since, sending nothing', async () => {
+  it('fails a delivery whose schema was deleted since for good, sending nothing: no retry can bring it back', async () => {
     const plugins = await loadPlugins();
     const before = receiver.received.length;
     const r = await sendAttempt(delivery({ schemaId: 'sch_gone' }), webhook(), { sender, plugins, settings, loadSchema });
     expect(receiver.received.length).toBe(before);
     expect(r.attempt.error).toEqual({ class: 'render', message: 'schema sch_gone does not exist any more' });
-    expect(r.outcome.status).toBe('pending');
+    expect(r.outcome).toEqual({
+      status: 'failed', attempts: 1, nextAttemptAt: null,
+      lastError: 'render: schema sch_gone does not exist any more (not retried: another attempt would fail the same way)',
+    });
+  });
+
+  /** A sender that counts what it is asked to send. */
+  function countingSender(): { sender: HttpSender; calls: () => number } {
+    let calls = 0;
+    return {
+      sender: {
+        send: (request, options) => {
+          calls++;
+          return sender.send(request, options);
+        },
+      } as HttpSender,
+      calls: () => calls,
+    };
+  }
+
+  it('does not send an XML body that is not well-formed (issue 13: `<{{ ticket.tag }}>` with tag "bad tag"), and fails it for good with the reason and position', async () => {
+    const plugins = await loadPlugins();
+    addSchema('sch_xml_tag', 'application/xml', '<{{ ticket.tag }}>{{ ticket.ref }}</{{ ticket.tag }}>');
+    const counting = countingSender();
+    const before = receiver.received.length;
+    const bad = { ...event, data: { ref: 'T-9', tag: 'bad tag' } };
+    const r = await sendAttempt(delivery({ schemaId: 'sch_xml_tag', event: bad }), webhook(), { ...{ plugins, settings, loadSchema }, sender: counting.sender });
+    expect(counting.calls()).toBe(0);
+    expect(receiver.received.length).toBe(before);
+    const reason = 'the rendered body is not well-formed XML: line 1, column 6: the attribute "tag" of <bad> has no value ("=" and a quoted value expected, found ">")';
+    expect(r.attempt.error).toEqual({ class: 'render', message: reason });
+    expect(r.attempt.success).toBe(false);
+    expect(r.attempt.response).toBeUndefined();
+    // The log shows what was rendered (and not sent), so that the schema can be fixed.
+    expect(r.attempt.request.body).toBe('<bad tag>T-9</bad tag>');
+    // Final, though the schedule has two retries left: the same event renders the same way every time.
+    expect(r.outcome).toEqual({ status: 'failed', attempts: 1, nextAttemptAt: null, lastError: `render: ${reason} (not retried: another attempt would fail the same way)` });
+
+    // The same schema with a tag that is a name is sent.
+    const good = await sendAttempt(delivery({ schemaId: 'sch_xml_tag', event: { ...event, data: { ref: 'T-9', tag: 'ticket' } } }), webhook(), { plugins, settings, loadSchema, sender: counting.sender });
+    expect(good.outcome.status).toBe('succeeded');
+    expect(receiver.received.at(-1)!.body).toBe('<ticket>T-9</ticket>');
+    expect(receiver.received.at(-1)!.headers['content-type']).toBe('application/xml');
+  });
+
+  it('does not send a JSON body that is not well-formed (issue 13: `{ "n": {{ ticket.n }} }` with no n), and fails it for good with the reason and position', async () => {
+    const plugins = await loadPlugins();
+    addSchema('sch_json_n', 'application/json', '{ "n": {{ ticket.n }} }');
+    const counting = countingSender();
+    const before = receiver.received.length;
+    const r = await sendAttempt(delivery({ schemaId: 'sch_json_n', attempts: 0 }), webhook(), { plugins, settings, loadSchema, sender: counting.sender });
+    expect(counting.calls()).toBe(0);
+    expect(receiver.received.length).toBe(before);
+    const reason = 'the rendered body is not well-formed JSON: line 1, column 9: unexpected "}", expected a value';
+    expect(r.attempt.error).toEqual({ class: 'render', message: reason });
+    expect(r.attempt.request.body).toBe('{ "n":  }');
+    expect(r.outcome).toEqual({ status: 'failed', attempts: 1, nextAttemptAt: null, lastError: `render: ${reason} (not retried: another attempt would fail the same way)` });
+
+    const withN = await sendAttempt(delivery({ schemaId: 'sch_json_n', event: { ...event, data: { n: 7 } } }), webhook(), { plugins, settings, loadSchema, sender: counting.sender });
+    expect(withN.outcome.status).toBe('succeeded');
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toEqual({ n: 7 });
+  });
+
+  it('logs a template error with its reason and position in the template, not only a title, and fails it for good', async () => {
+    const plugins = await loadPlugins();
+    schemas.set('sch_strict', { id: 'sch_strict', account: 'acc_1', name: 'strict', contentType: 'application/json', body: '{ "p": "{{ ticket.nope }}" }', strict: true, eventTypes: [], createdAt: new Date(), updatedAt: new Date() });
+    const before = receiver.received.length;
+    const r = await sendAttempt(delivery({ schemaId: 'sch_strict' }), webhook(), { sender, plugins, settings, loadSchema });
+    expect(receiver.received.length).toBe(before);
+    expect(r.attempt.error).toEqual({ class: 'render', message: 'The schema template could not be rendered: undefined variable: ticket.nope at line 1, column 12' });
+    expect(r.outcome).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+  });
+
+  it('retries a render that failed because the schema could not be read (a store error), on the schedule', async () => {
+    const plugins = await loadPlugins();
+    const now = new Date('2026-11-25T00:00:00Z');
+    const unreadable = async () => {
+      throw new Error('MongoDB is unreachable');
+    };
+    const r = await sendAttempt(delivery({ schemaId: 'sch_json_n' }), webhook(), { sender, plugins, settings, loadSchema: unreadable, now: () => now });
+    expect(r.attempt.error).toEqual({ class: 'render', message: 'schema sch_json_n could not be read: MongoDB is unreachable' });
+    expect(r.outcome).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: new Date(now.getTime() + 10_000), lastError: 'render: schema sch_json_n could not be read: MongoDB is unreachable' });
   });
 
   it('signs with the previous secret too during a rotation\'s overlap, and not after it', async () => {

@@ -1,6 +1,6 @@
-import { newId, nextRetryDelayMs, signingSecrets, type Attempt, type AttemptErrorClass, type Delivery, type PayloadSchema, type RetryPolicy, type Webhook } from '@herald/core';
+import { HeraldError, newId, nextRetryDelayMs, signingSecrets, type Attempt, type AttemptErrorClass, type Delivery, type PayloadSchema, type RetryPolicy, type Webhook } from '@herald/core';
 import type { DeliveryOutcome } from '@herald/store';
-import { renderDefaultPayload, renderSchemaPayload, type RenderedBody } from '@herald/templates';
+import { checkBodyWellFormed, exceededRenderTime, renderDefaultPayload, renderSchemaPayload, type RenderedBody } from '@herald/templates';
 import {
   HERALD_RESERVED_HEADERS,
   maskHeaders,
@@ -25,15 +25,63 @@ export interface AttemptSettings {
 /** Reads a payload schema of an account; null when there is none (deleted since the job was made). */
 export type SchemaLoader = (account: string, id: string) => Promise<PayloadSchema | null>;
 
-/** The body of a delivery: its schema rendered for the event (F3), or the default payload (F5). */
+/**
+ * Why a delivery's body could not be made. `final` when another attempt cannot help: the same
+ * event renders the same way every time (a template error, an ill-formed body), and a deleted
+ * schema does not come back (schema ids are never reused). Not final: the schema could not be
+ * read (a store error), or the render ran out of its wall-clock time limit (load may pass).
+ */
+export class RenderFailure extends Error {
+  override readonly name = 'RenderFailure';
+  constructor(
+    message: string,
+    readonly final: boolean,
+    /** The body as rendered, when it was (and then refused as not well-formed): logged with the attempt, not sent. */
+    readonly body?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A template error as one line: its title and its problems with their positions (`The schema template could not be rendered: … at line 1, column 7`). */
+function describeRenderError(err: unknown): string {
+  if (err instanceof HeraldError && err.errors.length > 0) {
+    return `${err.message}: ${err.errors.map((e) => (e.field === '/body' ? e.message : `${e.field} ${e.message}`)).join('; ')}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The body of a delivery: its schema rendered for the event (F3), or the default payload (F5).
+ * A body whose content type is JSON or XML is checked to be well-formed before it goes anywhere
+ * (the schema's save-time check rendered only the event type's example). Throws RenderFailure.
+ */
 export async function renderPayload(delivery: Pick<Delivery, 'account' | 'schemaId' | 'event'>, webhook: Webhook, loadSchema: SchemaLoader, test = false): Promise<RenderedBody> {
-  if (delivery.schemaId === null) return renderDefaultPayload(delivery.event, test ? { test: true } : {});
-  const schema = await loadSchema(delivery.account, delivery.schemaId);
-  if (!schema) throw new Error(`schema ${delivery.schemaId} does not exist any more`);
-  return renderSchemaPayload(schema, delivery.event, {
-    webhook: { id: webhook.id, name: webhook.name, description: webhook.description, url: webhook.url, method: webhook.method },
-    ...(test ? { test: true } : {}),
-  });
+  let rendered: RenderedBody;
+  if (delivery.schemaId === null) {
+    rendered = renderDefaultPayload(delivery.event, test ? { test: true } : {});
+  } else {
+    let schema: PayloadSchema | null;
+    try {
+      schema = await loadSchema(delivery.account, delivery.schemaId);
+    } catch (err) {
+      throw new RenderFailure(`schema ${delivery.schemaId} could not be read: ${(err as Error).message}`, false);
+    }
+    if (!schema) throw new RenderFailure(`schema ${delivery.schemaId} does not exist any more`, true);
+    try {
+      rendered = renderSchemaPayload(schema, delivery.event, {
+        webhook: { id: webhook.id, name: webhook.name, description: webhook.description, url: webhook.url, method: webhook.method },
+        ...(test ? { test: true } : {}),
+      });
+    } catch (err) {
+      throw new RenderFailure(describeRenderError(err), !exceededRenderTime(err));
+    }
+  }
+  const check = checkBodyWellFormed(rendered.contentType, rendered.body);
+  if (!check.ok) {
+    throw new RenderFailure(`the rendered body is not well-formed ${check.format}: line ${check.line}, column ${check.column}: ${check.reason}`, true, rendered.body);
+  }
+  return rendered;
 }
 
 export interface AttemptResult {
@@ -50,6 +98,9 @@ function failure(cls: AttemptErrorClass, message: string) {
   return { class: cls, message };
 }
 
+/** Why a failed attempt ends its delivery though its schedule has retries left; appended to `lastError`. */
+const FINAL_RENDER_NOTE = 'not retried: another attempt would fail the same way';
+
 /**
  * One attempt of a delivery: render the payload, build the request (Herald's headers, the
  * webhook's headers and secret headers, the transport plugin's authentication, the Standard
@@ -59,7 +110,9 @@ function failure(cls: AttemptErrorClass, message: string) {
  *
  * A test delivery (`delivery.test`, the Test button, F6) is rendered with `action_type: test`
  * and is never retried: a failure is final. A delivery with an `attemptLimit` (resent or
- * replayed, F13) gets no retry past that attempt number.
+ * replayed, F13) gets no retry past that attempt number. Final at once too, whatever the
+ * schedule: a body that cannot be rendered (template error, ill-formed JSON or XML, deleted
+ * schema; see RenderFailure): it does not change by waiting.
  */
 export async function sendAttempt(
   delivery: Delivery,
@@ -76,6 +129,8 @@ export async function sendAttempt(
   let durationMs = 0;
   let success = false;
   let retryAfterMs: number | undefined;
+  /** Why no retry can help, when none can: said in `lastError`. */
+  let finalNote: string | undefined;
 
   prepare: {
     let contentType: string;
@@ -85,6 +140,11 @@ export async function sendAttempt(
       contentType = rendered.contentType;
     } catch (err) {
       error = failure('render', (err as Error).message);
+      if (err instanceof RenderFailure) {
+        if (err.final) finalNote = FINAL_RENDER_NOTE;
+        // The log shows what was rendered, so that the schema can be fixed; nothing was sent.
+        if (err.body !== undefined) request.body = err.body;
+      }
       break prepare;
     }
     const headers: Record<string, string> = {};
@@ -147,6 +207,7 @@ export async function sendAttempt(
   if (response?.status === 410) {
     return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError: `${lastError} (410 Gone: the endpoint asks not to be called again; the webhook is disabled)` }, gone: true };
   }
+  if (finalNote !== undefined) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError: `${lastError} (${finalNote})` } };
   const lastAllowed = delivery.test ? number : delivery.attemptLimit;
   if (lastAllowed !== undefined && number >= lastAllowed) return { attempt, outcome: { status: 'failed', attempts: number, nextAttemptAt: null, lastError } };
   const policy = webhook.retry ? { ...deps.settings.retryPolicy, schedule: webhook.retry.schedule } : deps.settings.retryPolicy;

@@ -14,6 +14,7 @@ export {
   type TemplateOptions,
 } from './schema-template.ts';
 export * from './schema-check.ts';
+export { exceededRenderTime } from './template-error.ts';
 export * from './body-check.ts';
 export { findJsonSyntaxProblem, type JsonSyntaxProblem } from './json-check.ts';
 export { findXmlSyntaxProblem, type XmlSyntaxProblem } from './xml-check.ts';

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SchemaContentType } from './content-types.ts';
 import type { TemplateLimits } from './limits.ts';
 import { compileTemplate, configureTemplateCache, render, templateCacheStats } from './schema-template.ts';
+import { exceededRenderTime } from './template-error.ts';
 import { buildTemplateContext } from './template-context.ts';
 
 const event: EventEnvelope = {
@@ -243,6 +244,15 @@ describe('limits', () => {
     const { value: message, ms } = timed(() => problem(() => run(body, 'text/plain', false, { renderTimeMs: 50, memoryUnits: 1e12 })));
     expect(message).toMatch(/^rendering took longer than 50 ms; it was stopped at line 1, column \d+$/);
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('says which render failures are the time limit (wall-clock: the same render may pass later) and which are not', () => {
+    const slow = '{% for a in (1..1000) %}{% for b in (1..1000) %}{% for c in (1..1000) %}{% endfor %}{% endfor %}{% endfor %}';
+    expect(exceededRenderTime(failure(() => run(slow, 'text/plain', false, { renderTimeMs: 20, memoryUnits: 1e12 })))).toBe(true);
+    expect(exceededRenderTime(failure(() => run('{{ ticket.nope }}', 'text/plain', true)))).toBe(false);
+    expect(exceededRenderTime(failure(() => run('{% for i in (1..1048577) %}{% endfor %}')))).toBe(false);
+    expect(exceededRenderTime(failure(() => run('{% if %}')))).toBe(false);
+    expect(exceededRenderTime(new Error('template render limit exceeded'))).toBe(false);
   });
 
   it('stops nested loops over (1..100000) quickly with the defaults', () => {

@@ -42,7 +42,7 @@ export class CompiledTemplate {
         maxOutputBytes: limits.maxOutputBytes,
       });
     } catch (err) {
-      throw templateError('The schema template could not be rendered', [templateProblem(err, limits)]);
+      throw templateError('The schema template could not be rendered', [templateProblem(err, limits)], err);
     }
   }
 }

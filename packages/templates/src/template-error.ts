@@ -55,7 +55,18 @@ export function templateProblem(err: unknown, limits: TemplateLimits): TemplateP
   return where === undefined ? { message } : { message, ...where };
 }
 
-export function templateError(title: string, problems: TemplateProblem[]): HeraldError {
+/** HERALD_VALIDATION with one error on `/body` per problem; `cause` is what liquidjs threw, when it threw. */
+export function templateError(title: string, problems: TemplateProblem[], cause?: unknown): HeraldError {
   const errors: FieldError[] = problems.map((p) => ({ field: BODY_FIELD, message: describeProblem(p) }));
-  return HeraldError.validation(title, errors);
+  return new HeraldError('HERALD_VALIDATION', title, cause === undefined ? { errors } : { errors, cause });
+}
+
+/**
+ * Whether a render failed on its time limit (`renderTimeMs`). That limit is wall-clock time, so
+ * the same render may pass when the machine is less loaded; every other render failure comes
+ * again with the same event and template.
+ */
+export function exceededRenderTime(err: unknown): boolean {
+  const cause = rootCause(err instanceof HeraldError ? err.cause : err);
+  return cause instanceof AssertionError && cause.message === 'template render limit exceeded';
 }
