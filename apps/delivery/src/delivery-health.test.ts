@@ -8,7 +8,7 @@ import { deliveryIdFor, topicNames, type DeliveryJob, type Webhook } from '@hera
 import { createMemoryBus, decodeJson, encodeJson, type Bus, type Subscription } from '@herald/bus';
 import { createMemoryStore, type Store } from '@herald/store';
 import { loadPlugins, silentLogger } from '@herald/runtime';
-import { HttpSender, newSigningSecret } from '@herald/transport';
+import { HttpSender, newSigningSecret, TargetGuard } from '@herald/transport';
 import { createDeliveryService, type DeliveryService, type DeliveryServiceOptions } from './delivery-service.ts';
 import { GONE_REASON, type WebhookDisabledEvent } from './endpoint-health.ts';
 import { eventually, startReceiver, type Received } from '../../../test/receiver.ts';
@@ -157,6 +157,29 @@ describe('endpoint health in the delivery engine', () => {
     expect((await store.webhooks.get(ACC, 'wh_1'))!.active).toBe(true);
     expect(await store.webhookHealth.get(ACC, 'wh_1')).toEqual({ consecutiveFailures: 0, failingSince: null });
     expect(operations).toEqual([]);
+  });
+
+  it('does not count a target the SSRF guard refuses against the endpoint: each such delivery fails after its one attempt, and the webhook stays enabled', async () => {
+    // Only 127.0.0.1 is allowed; the webhooks point at 127.0.0.2, refused before any connection.
+    const guarded = new HttpSender({ guard: new TargetGuard({ allowedTargets: '127.0.0.1/32' }) });
+    try {
+      await setup(() => 200, { sender: guarded, settings: { timeoutMs: 2_000, retryPolicy: { schedule: [0.05, 0.05, 0.05], jitter: 0 } } }, { url: 'http://127.0.0.2:9/refused' });
+      for (const e of ['evt_1', 'evt_2', 'evt_3', 'evt_4']) expect(await deliver(job(e))).toBe('failed');
+      for (const e of ['evt_1', 'evt_2', 'evt_3', 'evt_4']) {
+        const attempts = await store.attempts.listForDelivery(ACC, job(e).deliveryId);
+        expect(attempts.map((a) => a.error?.class)).toEqual(['ssrf_blocked']);
+        expect((await store.deliveries.get(ACC, job(e).deliveryId))!.lastError).toMatch(/^ssrf_blocked: 127\.0\.0\.2 is a loopback address .*a configuration error, not retried: the target is not allowed \(see HERALD_ALLOWED_TARGETS\)/);
+      }
+      await settle();
+      expect(receiver.received).toHaveLength(0);
+      // Four failed deliveries, the threshold three: still enabled, the health untouched.
+      expect((await store.webhooks.get(ACC, 'wh_1'))!.active).toBe(true);
+      expect(await store.webhookHealth.get(ACC, 'wh_1')).toEqual({ consecutiveFailures: 0, failingSince: null });
+      expect(operations).toEqual([]);
+    } finally {
+      await service?.stop();
+      await guarded.close();
+    }
   });
 
   it('never disables with disableAfterFailures 0', async () => {

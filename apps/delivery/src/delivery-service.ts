@@ -77,8 +77,12 @@ export interface DeliveryService {
  */
 export const HELD_PER_WORK_SLOT = 4;
 
-/** Attempt errors on Herald's side, before anything was sent (rendering, authentication, signing): they do not count against the endpoint's health. */
-const HERALD_SIDE_ERRORS: ReadonlySet<AttemptErrorClass> = new Set<AttemptErrorClass>(['render', 'plugin', 'signature']);
+/**
+ * Attempt errors on Herald's side, before anything was sent (rendering, authentication, signing,
+ * a target the SSRF guard refuses: Herald's configuration, HERALD_ALLOWED_TARGETS, not the
+ * endpoint's behaviour): they do not count against the endpoint's health.
+ */
+const HERALD_SIDE_ERRORS: ReadonlySet<AttemptErrorClass> = new Set<AttemptErrorClass>(['render', 'plugin', 'signature', 'ssrf_blocked']);
 
 /** The de-duplication key of a job (F8): its webhook, schema and entity (within its account). */
 export function dedupKeyOf(job: Pick<DeliveryJob, 'webhookId' | 'schemaId' | 'event'>): string {
@@ -458,7 +462,7 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
       const at = new Date();
       if (gone) await health.disable(delivery.account, delivery.webhookId, GONE_REASON, at);
       else if (outcome.status === 'succeeded') await health.deliveryEnded(delivery.account, delivery.webhookId, true, at);
-      // A failure that never reached the endpoint (Herald could not render or authenticate) says nothing of its health.
+      // A failure that never reached the endpoint (Herald could not render or authenticate, or may not connect) says nothing of its health.
       else if (outcome.status === 'failed' && !(a.error && HERALD_SIDE_ERRORS.has(a.error.class))) {
         await health.deliveryEnded(delivery.account, delivery.webhookId, false, at, outcome.lastError);
       }

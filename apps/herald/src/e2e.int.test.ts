@@ -229,18 +229,20 @@ describe('walking skeleton on real Kafka and MongoDB', () => {
     expect((await store.attempts.listForDelivery('acc_e2e', id))[0]!.request.body).toBe('{\n  Hello\n}');
   });
 
-  it('refuses targets outside the allow-list before connecting, logging ssrf_blocked', async () => {
+  it('refuses targets outside the allow-list before connecting, logging ssrf_blocked, and fails the delivery at once', async () => {
     const before = receiver.received.length;
     const e = { ...event('evt_ssrf_1', '9'), type: 'ticket.ssrf' };
     await bus.publish(topics.events, [{ key: entityKey(e), value: encodeJson(e) }]);
     for (const [webhookId, address] of [['wh_ssrf_v4', '127.0.0.2'], ['wh_ssrf_v6', '::1']] as const) {
       const id = deliveryIdFor(e.id, webhookId, null);
       await eventually(async () => (await store.attempts.listForDelivery('acc_e2e', id)).length >= 1, `an attempt for ${webhookId}`, 30_000);
+      await eventually(async () => (await store.deliveries.get('acc_e2e', id))?.status !== 'pending', `the delivery for ${webhookId} to end`, 30_000);
       const [attempt] = await store.attempts.listForDelivery('acc_e2e', id);
       expect(attempt!.error?.class, webhookId).toBe('ssrf_blocked');
       expect(attempt!.error?.message).toContain(address);
       expect(attempt!.success).toBe(false);
-      expect((await store.deliveries.get('acc_e2e', id))!.status).toBe('pending');
+      // A configuration error: no retry can help, so none is scheduled.
+      expect(await store.deliveries.get('acc_e2e', id)).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null, lastError: expect.stringContaining('a configuration error') });
     }
     expect(receiver.received.length).toBe(before);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { Delivery, PayloadSchema, Webhook } from '@herald/core';
-import { HttpSender, newSigningSecret } from '@herald/transport';
+import { HttpSender, newSigningSecret, TargetGuard } from '@herald/transport';
 import { sendAttempt, USER_AGENT } from './send-attempt.ts';
 import { loadPlugins } from '@herald/runtime';
 import { startReceiver } from '../../../test/receiver.ts';
@@ -242,6 +242,29 @@ describe('sendAttempt', () => {
     const r = await sendAttempt(delivery({ schemaId: 'sch_json_n' }), webhook(), { sender, plugins, settings, loadSchema: unreadable, now: () => now });
     expect(r.attempt.error).toEqual({ class: 'render', message: 'schema sch_json_n could not be read: MongoDB is unreachable' });
     expect(r.outcome).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: new Date(now.getTime() + 10_000), lastError: 'render: schema sch_json_n could not be read: MongoDB is unreachable' });
+  });
+
+  it('fails a target the SSRF guard refuses for good at the first attempt, as a configuration error, connecting to nothing', async () => {
+    const plugins = await loadPlugins();
+    // The receiver listens on 127.0.0.1; the guard allows only that address, so 127.0.0.2 is refused.
+    const guarded = new HttpSender({ guard: new TargetGuard({ allowedTargets: '127.0.0.1/32' }) });
+    try {
+      const before = receiver.received.length;
+      const port = new URL(receiver.url).port;
+      const r = await sendAttempt(delivery(), webhook({ url: `http://127.0.0.2:${port}/hooks` }), { sender: guarded, plugins, settings, loadSchema });
+      expect(receiver.received.length).toBe(before);
+      expect(r.attempt.error).toEqual({ class: 'ssrf_blocked', message: '127.0.0.2 is a loopback address (not in HERALD_ALLOWED_TARGETS)' });
+      expect(r.attempt.response).toBeUndefined();
+      // Final though the schedule has retries left, and lastError says what to change.
+      expect(r.outcome).toEqual({
+        status: 'failed', attempts: 1, nextAttemptAt: null,
+        lastError: "ssrf_blocked: 127.0.0.2 is a loopback address (not in HERALD_ALLOWED_TARGETS) (a configuration error, not retried: the target is not allowed (see HERALD_ALLOWED_TARGETS); change the webhook's URL or the allow-list)",
+      });
+      // The allowed address is still sent to by the same sender.
+      expect((await sendAttempt(delivery(), webhook(), { sender: guarded, plugins, settings, loadSchema })).outcome.status).toBe('succeeded');
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('signs with the previous secret too during a rotation\'s overlap, and not after it', async () => {

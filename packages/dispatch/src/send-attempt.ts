@@ -2,6 +2,7 @@ import { HeraldError, newId, nextRetryDelayMs, signingSecrets, type Attempt, typ
 import type { DeliveryOutcome } from '@herald/store';
 import { checkBodyWellFormed, exceededRenderTime, renderDefaultPayload, renderSchemaPayload, type RenderedBody } from '@herald/templates';
 import {
+  ALLOWED_TARGETS_VARIABLE,
   HERALD_RESERVED_HEADERS,
   maskHeaders,
   standardWebhookHeaders,
@@ -100,6 +101,7 @@ function failure(cls: AttemptErrorClass, message: string) {
 
 /** Why a failed attempt ends its delivery though its schedule has retries left; appended to `lastError`. */
 const FINAL_RENDER_NOTE = 'not retried: another attempt would fail the same way';
+const SSRF_NOTE = `a configuration error, not retried: the target is not allowed (see ${ALLOWED_TARGETS_VARIABLE}); change the webhook's URL or the allow-list`;
 
 /**
  * One attempt of a delivery: render the payload, build the request (Herald's headers, the
@@ -112,7 +114,8 @@ const FINAL_RENDER_NOTE = 'not retried: another attempt would fail the same way'
  * and is never retried: a failure is final. A delivery with an `attemptLimit` (resent or
  * replayed, F13) gets no retry past that attempt number. Final at once too, whatever the
  * schedule: a body that cannot be rendered (template error, ill-formed JSON or XML, deleted
- * schema; see RenderFailure): it does not change by waiting.
+ * schema; see RenderFailure), and a target the SSRF guard refuses (`ssrf_blocked`): neither
+ * changes by waiting, and neither was the endpoint's doing.
  */
 export async function sendAttempt(
   delivery: Delivery,
@@ -186,6 +189,7 @@ export async function sendAttempt(
     error = sent.error;
     success = sent.success;
     retryAfterMs = sent.retryAfterMs;
+    if (error?.class === 'ssrf_blocked') finalNote = SSRF_NOTE;
   }
 
   const attempt: Attempt = {
