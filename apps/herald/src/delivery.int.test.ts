@@ -133,10 +133,10 @@ function event(account: string, id: string, entityId = id): EventEnvelope {
   };
 }
 
-/** Produces one delivery job per event for `webhookId`, as the matcher would; returns the delivery ids. */
-async function produceJobs(world: World, webhookId: string, events: EventEnvelope[]): Promise<string[]> {
+/** Produces one delivery job per event for `webhookId` (and `schemaId`, default none), as the matcher would; returns the delivery ids. */
+async function produceJobs(world: World, webhookId: string, events: EventEnvelope[], schemaId: string | null = null): Promise<string[]> {
   const jobs: DeliveryJob[] = events.map((e) => ({
-    deliveryId: deliveryIdFor(e.id, webhookId, null), account: e.account, webhookId, schemaId: null, event: e, createdAt: new Date().toISOString(), dedupWindowSeconds: 0,
+    deliveryId: deliveryIdFor(e.id, webhookId, schemaId), account: e.account, webhookId, schemaId, event: e, createdAt: new Date().toISOString(), dedupWindowSeconds: 0,
   }));
   await world.bus.publish(world.topics.deliveries, jobs.map((j) => ({ key: entityKey(j.event), value: encodeJson(j) })));
   return jobs.map((j) => j.deliveryId);
@@ -219,6 +219,70 @@ describe.concurrent('retries on a compressed schedule (13 retries, 0.1 s apart)'
     }
     const silentAttempts = await world.store.attempts.listForDelivery(ACC, silent!);
     for (const a of silentAttempts) expect(a.durationMs).toBeLessThan(3_000);
+  });
+});
+
+describe.concurrent('final at the first attempt, on a compressed schedule of 13 retries: a body that is not well-formed, a target outside the allow-list', () => {
+  let world: World;
+  let engine: Engine;
+  let receiver: Receiver;
+  const ACC = 'acc_final';
+
+  beforeAll(async () => {
+    receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+    world = await makeWorld('dlv-final');
+    const now = new Date();
+    // Issue 13: a JSON schema that is well-formed only when the event has `n`.
+    await world.store.schemas.upsert({
+      id: 'sch_n', account: ACC, name: 'n', contentType: 'application/json', body: '{ "n": {{ ticket.n }} }', strict: false, eventTypes: [], createdAt: now, updatedAt: now,
+    });
+    await world.store.webhooks.upsert(webhook(ACC, 'wh_n', `${receiver.url}/n`, { schema: 'sch_n' }));
+    // A loopback address outside the engines' allow-list (127.0.0.1/32): the guard refuses it before connecting.
+    await world.store.webhooks.upsert(webhook(ACC, 'wh_refused', `http://127.0.0.2:${new URL(receiver.url).port}/refused`));
+    engine = await startEngine(world);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await world?.close();
+    await receiver?.close();
+  });
+
+  it('fails a delivery whose JSON schema renders `{ "n":  }` (the event has no n) after 1 attempt, logged as render with the reason, sending nothing', async () => {
+    const [bad] = await produceJobs(world, 'wh_n', [event(ACC, 'evt_no_n')], 'sch_n');
+    // The same schema with n: sent, so the receiver and the schema do work.
+    const [good] = await produceJobs(world, 'wh_n', [{ ...event(ACC, 'evt_with_n'), data: { n: 7 } }], 'sch_n');
+    await eventually(async () => (await world.store.deliveries.get(ACC, good!))?.status === 'succeeded', 'the delivery with n to succeed', 30_000);
+    await eventually(async () => (await world.store.deliveries.get(ACC, bad!))?.status !== 'pending', 'the delivery without n to end', 30_000);
+    // Long enough for the whole schedule (13 × 0.1 s) had it been retried.
+    await sleep(2_500);
+    const reason = 'the rendered body is not well-formed JSON: line 1, column 9: unexpected "}", expected a value';
+    expect(await world.store.deliveries.get(ACC, bad!)).toMatchObject({
+      status: 'failed', attempts: 1, nextAttemptAt: null, lastError: `render: ${reason} (not retried: another attempt would fail the same way)`,
+    });
+    const attempts = await world.store.attempts.listForDelivery(ACC, bad!);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ number: 1, success: false, error: { class: 'render', message: reason }, request: { body: '{ "n":  }' } });
+    expect(attempts[0]!.response).toBeUndefined();
+    expect(requestsFor(receiver, bad!)).toHaveLength(0);
+    expect(requestsFor(receiver, good!).map((r) => JSON.parse(r.body) as unknown)).toEqual([{ n: 7 }]);
+    expect(receiver.received.filter((r) => r.path === '/n')).toHaveLength(1);
+  });
+
+  it('fails a delivery to a target the SSRF guard refuses after exactly 1 attempt, as a configuration error, and keeps it out of the endpoint\'s health', async () => {
+    const [id] = await produceJobs(world, 'wh_refused', [event(ACC, 'evt_refused')]);
+    await eventually(async () => (await world.store.deliveries.get(ACC, id!))?.status !== 'pending', 'the refused delivery to end', 30_000);
+    await sleep(2_500);
+    const delivery = await world.store.deliveries.get(ACC, id!);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(delivery!.lastError).toBe(
+      "ssrf_blocked: 127.0.0.2 is a loopback address (not in HERALD_ALLOWED_TARGETS) (a configuration error, not retried: the target is not allowed (see HERALD_ALLOWED_TARGETS); change the webhook's URL or the allow-list)",
+    );
+    const attempts = await world.store.attempts.listForDelivery(ACC, id!);
+    expect(attempts.map((a) => [a.number, a.success, a.error?.class])).toEqual([[1, false, 'ssrf_blocked']]);
+    expect(attempts[0]!.response).toBeUndefined();
+    expect(receiver.received.filter((r) => r.path === '/refused')).toHaveLength(0);
+    expect((await world.store.webhooks.get(ACC, 'wh_refused'))!.active).toBe(true);
+    expect(await world.store.webhookHealth.get(ACC, 'wh_refused')).toEqual({ consecutiveFailures: 0, failingSince: null });
   });
 });
 
