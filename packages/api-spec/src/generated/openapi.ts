@@ -1825,6 +1825,18 @@ export interface components {
              *     `ssrf_blocked`, `http_status` (an answer that is not 2xx), `response_too_large`,
              *     `render`, `plugin`, `signature` (the webhook's signing secret cannot sign), `network`.
              *     New classes may be added.
+             *
+             *     Most are retried on the webhook's schedule. Final at once (the delivery is `failed`,
+             *     `nextAttemptAt: null`), because another attempt cannot help: `ssrf_blocked` (the target
+             *     is not allowed, a configuration error: `HERALD_ALLOWED_TARGETS`) and `render` when the
+             *     schema's template fails for the event, the schema was deleted, or the rendered body is
+             *     not well-formed for its content type (JSON: `application/json`, `+json`; XML:
+             *     `application/xml`, `text/xml`, `+xml`; such a body is checked before every attempt and
+             *     never sent; the message says why and where, e.g. `the rendered body is not well-formed
+             *     JSON: line 1, column 9: unexpected "}", expected a value`). A `render` failure that
+             *     may pass later (the render's time limit, a schema that could not be read) is retried.
+             *     `render`, `plugin`, `signature` and `ssrf_blocked` happen on Herald's side, before
+             *     anything reaches the endpoint: they do not count against its health.
              * @example timeout
              */
             class: string;
