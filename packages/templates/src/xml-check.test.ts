@@ -43,6 +43,7 @@ describe('XML well-formedness with a position', () => {
   it.each([
     // The cases of issue 13.
     ['two root elements', '<a/><b/>', 4, 'a second root element <b>: a document has exactly one root element'],
+    ['a "<" after the root that starts nothing', '<a/><', 5, 'expected an element name after "<", found the end of the document'],
     ['text after the root', '<a/>text', 4, 'text after the root element: only comments, processing instructions and whitespace may follow it (found "t")'],
     ['text before the root', 'x<a/>', 0, 'text before the root element: only the XML declaration, a DOCTYPE, comments, processing instructions and whitespace may precede it (found "x")'],
     ['a reference outside the root', '<a/>&amp;', 4, 'a reference is not allowed after the root element'],

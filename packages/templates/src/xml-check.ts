@@ -495,7 +495,7 @@ function scanDocument(text: string): void {
       const end = nameEnd(text, i + 2);
       fail(i, `the end tag </${text.slice(i + 2, end)}> has no start tag`);
     } else {
-      if (root) fail(i, `a second root element <${text.slice(i + 1, nameEnd(text, i + 1))}>: a document has exactly one root element`);
+      if (root) fail(i, `a second root element <${text.slice(i + 1, requireName(text, i + 1, 'an element name after "<"'))}>: a document has exactly one root element`);
       i = scanRootElement(text, i);
       root = true;
     }
