@@ -132,17 +132,21 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: numbe
   return check();
 }
 
+async function scrape(app: AppProcess): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${app.healthPort}/metrics`)).text();
+}
+
 /** The sum of an app's `herald_store_commands_total` (all commands), from its /metrics. */
 async function storeCommands(app: AppProcess): Promise<number> {
-  return Object.values(await countersOf(app)).reduce((a, b) => a + b, 0);
+  return Object.values(countersIn(await scrape(app))).reduce((a, b) => a + b, 0);
 }
 
 /**
- * An app's store commands by command and its attempts by error class (`herald_store_commands_total`,
- * `herald_delivery_attempts_total`), from its /metrics: what a run's log line breaks its cost into.
+ * A counter of a scrape by one label: the store commands by command (the default) or the attempts
+ * by error class (`herald_delivery_attempts_total`, `error_class`), what a run's log line breaks
+ * its cost into.
  */
-async function countersOf(app: AppProcess, metric = 'herald_store_commands_total', label = 'command'): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${app.healthPort}/metrics`)).text();
+function countersIn(text: string, metric = 'herald_store_commands_total', label = 'command'): Record<string, number> {
   const out: Record<string, number> = {};
   const re = new RegExp(`${label}="([^"]*)"`);
   for (const line of text.split('\n')) {
@@ -269,7 +273,7 @@ async function main(): Promise<number> {
       log(`${label}: ${N} events produced at once…`);
       const target = produced.length + N;
       const window = await costWindow([{ name: 'matcher', app: matcher }, { name: 'delivery', app: delivery }]);
-      const [byCommand0, byClass0] = await Promise.all([countersOf(delivery), countersOf(delivery, 'herald_delivery_attempts_total', 'error_class')]);
+      const before = await scrape(delivery);
       const t0 = Date.now();
       for (let i = 0; i < N; i += 1000) await produce(makeEvents(Math.min(1000, N - i)));
       const producedIn = Date.now() - t0;
@@ -290,8 +294,9 @@ async function main(): Promise<number> {
       const commands = commands1.map((c, i) => c - window.commands0[i]!);
       const rate = N / ((tEnd - t0) / 1000);
       log(`${label}: produced in ${producedIn} ms; all recorded after ${tEnd - t0} ms: ${Math.round(rate)}/s; store commands matcher=${commands[0]} delivery=${commands[1]}; ${JSON.stringify(cost)}`);
-      const [byCommand1, byClass1] = await Promise.all([countersOf(delivery), countersOf(delivery, 'herald_delivery_attempts_total', 'error_class')]);
-      log(`${label}: delivery's store commands ${JSON.stringify(delta(byCommand1, byCommand0))}; attempts by error class ${JSON.stringify(delta(byClass1, byClass0))}`);
+      const after = await scrape(delivery);
+      const byClass = (text: string) => countersIn(text, 'herald_delivery_attempts_total', 'error_class');
+      log(`${label}: delivery's store commands ${JSON.stringify(delta(countersIn(after), countersIn(before)))}; attempts by error class ${JSON.stringify(delta(byClass(after), byClass(before)))}`);
       return { rate, cost, commands };
     }
 
